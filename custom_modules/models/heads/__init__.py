@@ -1,0 +1,1 @@
+"""Registered podium pieces; importing this package registers them."""

@@ -1,0 +1,46 @@
+"""Shared fixtures: the repository root, free ports and a runner for the real CLIs."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TOY_CONFIG = REPO_ROOT / 'configs/toy/tinyconvnet_1xb16-4e_synthetic-patterns.py'
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def toy_config() -> Path:
+    return TOY_CONFIG
+
+
+@pytest.fixture(autouse=True)
+def _private_podium_cache(tmp_path_factory, monkeypatch):
+    """Each test gets its own trust ledger, so no test trusts another's checkpoints."""
+    monkeypatch.setenv('PODIUM_CACHE', str(tmp_path_factory.mktemp('podium_cache')))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def run_cli(args: list[str], cwd: Path = REPO_ROOT, env: dict | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run a command (``python`` means this interpreter) and capture stdout+stderr as text."""
+    if args and args[0] == 'python':
+        args = [sys.executable, *args[1:]]
+    full_env = {**os.environ, 'PYTHON': sys.executable, 'PYTHONUNBUFFERED': '1',
+                'OMP_NUM_THREADS': '1', **(env or {})}
+    return subprocess.run(args, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=timeout)

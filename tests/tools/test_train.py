@@ -1,0 +1,128 @@
+"""tools/train.py and tools/test.py through their real command lines (subprocesses)."""
+from __future__ import annotations
+
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import REPO_ROOT, TOY_CONFIG, run_cli
+
+pytestmark = pytest.mark.slow
+TRAIN = str(REPO_ROOT / 'tools/train.py')
+TEST = str(REPO_ROOT / 'tools/test.py')
+
+
+def log_text(work_dir: Path) -> str:
+    return '\n'.join(p.read_text() for p in sorted(work_dir.glob('*/*.log')))
+
+
+def test_train_then_test_with_dump(tmp_path):
+    work_dir = tmp_path / 'toy'
+    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir), '--seed', '7',
+                   '--deterministic', '--cfg-options', 'train_cfg.max_epochs=3'])
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert (work_dir / 'epoch_3.pth').is_file()
+    log = log_text(work_dir)
+    assert 'seed: 7' in log and 'deterministic: True' in log
+    accuracies = [float(a) for a in re.findall(r'accuracy/top1: ([\d.]+)', log)]
+    assert len(accuracies) == 3 and accuracies[-1] > 50, accuracies  # 3 classes: chance is 33%
+    assert list(work_dir.glob('*/vis_data/events.out.tfevents.*')), 'no TensorBoard scalars'
+
+    dump = tmp_path / 'preds.pkl'
+    out = run_cli(['python', TEST, str(TOY_CONFIG), str(work_dir / 'epoch_3.pth'),
+                   '--work-dir', str(work_dir), '--dump', str(dump)])
+    assert out.returncode == 0, out.stdout[-3000:]
+    preds = pickle.loads(dump.read_bytes())
+    assert len(preds) == 48
+    assert [p['sample_id'] for p in preds] == [f'synthetic_1_{i:05d}' for i in range(48)]
+    scores = torch.stack([torch.as_tensor(p['pred_score']) for p in preds])
+    assert scores.shape == (48, 3)
+    torch.testing.assert_close(scores.sum(1), torch.ones(48))
+
+
+def test_kill_then_resume_auto(tmp_path):
+    work_dir = tmp_path / 'resume'
+    cmd = [sys.executable, TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir),
+           '--cfg-options', 'train_cfg.max_epochs=200', 'default_hooks.checkpoint.max_keep_ckpts=-1']
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (work_dir / 'epoch_2.pth').exists():
+            assert proc.poll() is None, 'training ended before epoch 2'
+            assert time.monotonic() < deadline, 'no epoch_2.pth in time'
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)  # mid-run, no chance to clean up
+    finally:
+        proc.wait()
+    last = max(int(p.stem.split('_')[1]) for p in work_dir.glob('epoch_*.pth'))
+    assert last >= 2
+
+    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir), '--resume',
+                   '--cfg-options', f'train_cfg.max_epochs={last + 2}'])
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert f'resumed epoch: {last}' in out.stdout
+    assert f'Epoch(train) [{last + 1}]' in out.stdout
+    assert f'Epoch(train) [{last}]' not in out.stdout
+    assert (work_dir / f'epoch_{last + 2}.pth').is_file()
+
+
+class CreatesFileWhenUnpickled:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def test_untrusted_load_from_is_refused(tmp_path):
+    marker = tmp_path / 'pwned.txt'
+    evil = tmp_path / 'downloaded.pth'
+    torch.save({'state_dict': {}, 'meta': CreatesFileWhenUnpickled(str(marker))}, evil)
+    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(tmp_path / 'w'),
+                   '--cfg-options', f'load_from={evil}', 'train_cfg.max_epochs=1'])
+    assert out.returncode != 0
+    assert not marker.exists()
+    assert f'Refusing to unpickle checkpoint {evil}' in out.stdout
+    assert f'--trust-checkpoint {evil}' in out.stdout
+
+
+def test_third_party_weights_load_from(tmp_path):
+    """A plain state dict (as published pretrained weights are) loads weights-only."""
+    work_dir = tmp_path / 'w'
+    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir),
+                   '--cfg-options', 'train_cfg.max_epochs=1'])
+    assert out.returncode == 0, out.stdout[-3000:]
+    state = torch.load(work_dir / 'epoch_1.pth', weights_only=False)['state_dict']
+    plain = tmp_path / 'elsewhere' / 'pretrained.pth'
+    plain.parent.mkdir()
+    torch.save({'state_dict': state}, plain)
+    out = run_cli(['python', TEST, str(TOY_CONFIG), str(plain), '--work-dir', str(work_dir)])
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert 'accuracy/top1' in out.stdout
+
+
+def test_dist_train_two_cpu_ranks(tmp_path):
+    from tests.conftest import free_port
+
+    work_dir = tmp_path / 'dist'
+    out = run_cli(['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(TOY_CONFIG), '2',
+                   '--work-dir', str(work_dir), '--auto-scale-lr',
+                   '--cfg-options', 'train_cfg.max_epochs=2'],
+                  env={'PORT': str(free_port())})
+    assert out.returncode == 0, out.stdout[-3000:]
+    log = log_text(work_dir)
+    assert 'Distributed launcher: pytorch' in log
+    assert 'Distributed training: True' in log
+    # 96 samples, batch 16: a DistributedSampler gives each of the 2 ranks 3 iterations.
+    assert 'Epoch(train) [1][3/3]' in log
+    assert 'Epoch(train) [1][6/6]' not in log
+    assert 'from 0.05 to 0.1' in log  # lr scaled by 2 ranks x 16 / base_batch_size 16
+    assert (work_dir / 'epoch_2.pth').is_file()

@@ -1,0 +1,62 @@
+"""Test (and optionally dump the predictions of) a checkpoint with an OpenMMLab config.
+
+    python tools/test.py CONFIG CHECKPOINT [--dump preds.pkl] [--work-dir DIR]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm] [--trust-checkpoint FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+from pathlib import Path
+
+if __package__ in (None, ''):  # run as a script: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools._cli import add_common_args, build_runner, load_config  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--dump', metavar='PKL',
+                        help='write every sample\'s prediction (with its metainfo, e.g. '
+                        'sample_id) to this .pkl file')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def add_dump(cfg, dump: str) -> None:
+    """Append mmengine's DumpResults to the test evaluator."""
+    if not dump.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--dump must name a .pkl or .pickle file, got {dump}')
+    evaluator = cfg.get('test_evaluator')
+    if evaluator is None:
+        evaluator = []
+    elif isinstance(evaluator, dict) and 'metrics' not in evaluator and 'type' in evaluator:
+        evaluator = [evaluator]
+    dump_metric = dict(type='DumpResults', out_file_path=osp.abspath(dump))
+    if isinstance(evaluator, dict):  # an Evaluator config with a `metrics` list
+        metrics = evaluator['metrics']
+        evaluator['metrics'] = [*(metrics if isinstance(metrics, list) else [metrics]),
+                                dump_metric]
+    else:
+        evaluator = [*evaluator, dump_metric]
+    cfg.test_evaluator = evaluator
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cfg = load_config(args)
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.dump:
+        add_dump(cfg, args.dump)
+    runner = build_runner(cfg)
+    runner.test()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
