@@ -47,11 +47,20 @@ def load_config(args: argparse.Namespace):
 
 
 def use_cpu_backend(cfg) -> None:
-    """NCCL needs GPUs: without CUDA, distributed runs use gloo (N CPU processes)."""
+    """NCCL needs GPUs: without CUDA, distributed runs are N CPU processes over gloo.
+
+    DDP then wraps a CPU module, which takes no ``device_ids``.
+    """
     import torch
 
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if torch.cuda.is_available():
+        return
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
 
 
 def build_runner(cfg):

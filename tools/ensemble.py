@@ -57,6 +57,12 @@ class PredictionError(ValueError):
     """A prediction file or a set of them cannot be used as asked."""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = 'w', **kwargs: Any) -> Iterator[Any]:
     """Open a temp file beside ``path`` and move it onto ``path`` only when the block succeeds.
@@ -67,6 +73,7 @@ def atomic_write(path: str | Path, mode: str = 'w', **kwargs: Any) -> Iterator[A
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()
@@ -102,7 +109,7 @@ def read_lines(path: str | Path) -> list[str]:
     return names
 
 
-def _field(sample: Any, key: str) -> Any:
+def get_field(sample: Any, key: str) -> Any:
     """Read ``key`` from a dumped sample: a dict, or a data element with attributes."""
     if isinstance(sample, Mapping):
         return sample.get(key)
@@ -112,7 +119,7 @@ def _field(sample: Any, key: str) -> Any:
 def sample_id(sample: Any, id_keys: Sequence[str] = DEFAULT_ID_KEYS) -> str | None:
     """The id of one dumped sample from the first of ``id_keys`` it has (see DEFAULT_ID_KEYS)."""
     for key in id_keys:
-        value = _field(sample, key)
+        value = get_field(sample, key)
         if value is None or value == '':
             continue
         if key == 'sample_id':
@@ -122,7 +129,7 @@ def sample_id(sample: Any, id_keys: Sequence[str] = DEFAULT_ID_KEYS) -> str | No
     return None
 
 
-def _to_numpy(x: Any) -> np.ndarray:
+def to_numpy(x: Any) -> np.ndarray:
     """A torch tensor or array-like as a float64 numpy array."""
     if hasattr(x, 'detach'):  # torch.Tensor, without importing torch here
         x = x.detach().cpu().float().numpy()
@@ -131,10 +138,10 @@ def _to_numpy(x: Any) -> np.ndarray:
 
 def _pred_score(sample: Any) -> Any:
     """The class scores of a dumped sample (``pred_score``; mmaction 1.0's ``pred_scores.item``)."""
-    score = _field(sample, 'pred_score')
+    score = get_field(sample, 'pred_score')
     if score is None:
-        scores = _field(sample, 'pred_scores')
-        score = _field(scores, 'item') if scores is not None else None
+        scores = get_field(sample, 'pred_scores')
+        score = get_field(scores, 'item') if scores is not None else None
     return score
 
 
@@ -216,7 +223,7 @@ def load_dump(path: str | Path,
         raise PredictionError(f'{path}: cannot unpickle: {e}') from e
     if isinstance(samples, Mapping) and 'ids' in samples and 'probs' in samples:
         ids = [str(i) for i in samples['ids']]
-        probs = _to_numpy(samples['probs'])
+        probs = to_numpy(samples['probs'])
     else:
         if not isinstance(samples, (list, tuple)):
             raise PredictionError(f'{path}: expected a list of samples (DumpResults), '
@@ -227,11 +234,12 @@ def load_dump(path: str | Path,
         for n, sample in enumerate(samples):
             sid = sample_id(sample, id_keys)
             if sid is None:
-                raise PredictionError(f'{path}: sample #{n} has none of the id keys {list(id_keys)}')
+                raise PredictionError(f'{path}: sample #{n} has none of the id keys '
+                                      f'{list(id_keys)}')
             score = _pred_score(sample)
             if score is None:
                 raise PredictionError(f'{path}: sample #{n} ({sid!r}) has no pred_score')
-            row = _to_numpy(score).reshape(-1)
+            row = to_numpy(score).reshape(-1)
             if rows and row.shape != rows[0].shape:
                 raise PredictionError(f'{path}: sample #{n} ({sid!r}) has {row.size} scores, '
                                       f'sample #0 has {rows[0].size}')

@@ -48,8 +48,17 @@ if __package__ in (None, ''):
 
 import numpy as np
 
-from tools.ensemble import (DEFAULT_ID_KEYS, PredictionError, _field, _to_numpy, atomic_write,
-                            list_some, load_predictions, read_lines, read_podium_predictions)
+from tools.ensemble import (
+    DEFAULT_ID_KEYS,
+    PredictionError,
+    atomic_write,
+    get_field,
+    list_some,
+    load_predictions,
+    read_lines,
+    read_podium_predictions,
+    to_numpy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +158,7 @@ class ThresholdFallback(Rule):
 @register_rule('topk_substitute')
 @dataclasses.dataclass
 class TopkSubstitute(Rule):
-    """Prediction is ``src`` and ``dst`` is among the ``k`` most probable classes: predict ``dst``."""
+    """Prediction is ``src`` and ``dst`` is among the ``k`` most probable classes: take ``dst``."""
 
     src: str
     dst: str
@@ -329,16 +338,16 @@ def load_detection_scores(det_pkl: str | Path, det_classes: Sequence[str]) -> di
                                f'got {type(frames).__name__}')
     parts: dict[str, dict[int, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
     for n, frame in enumerate(frames):
-        img_path = _field(frame, 'img_path')
-        inst = _field(frame, 'pred_instances')
+        img_path = get_field(frame, 'img_path')
+        inst = get_field(frame, 'pred_instances')
         if not img_path or inst is None:
             raise PostprocessError(f'{det_pkl}: frame #{n} needs img_path and pred_instances')
         video = Path(str(img_path)).parent.name
-        scores, labels = _field(inst, 'scores'), _field(inst, 'labels')
+        scores, labels = get_field(inst, 'scores'), get_field(inst, 'labels')
         if scores is None or labels is None:
             raise PostprocessError(f'{det_pkl}: frame #{n} ({img_path}) has no scores/labels')
-        scores = _to_numpy(scores).reshape(-1)
-        labels = _to_numpy(labels).reshape(-1).astype(np.int64)
+        scores = to_numpy(scores).reshape(-1)
+        labels = to_numpy(labels).reshape(-1).astype(np.int64)
         if scores.shape != labels.shape:
             raise PostprocessError(f'{det_pkl}: frame #{n} ({img_path}): {scores.size} scores '
                                    f'for {labels.size} labels')
@@ -442,13 +451,13 @@ def write_submission(path: str | Path, sub: SampleSubmission, names: Sequence[st
 
 def write_changes(path: str | Path, id_column: str, changes: Sequence[Change]) -> None:
     """Write the audit CSV: one row per (sample, rule) that changed a prediction."""
-    cols = [f.name for f in dataclasses.fields(Change)]
     with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
         writer = csv.writer(f)
-        writer.writerow([id_column] + cols)
+        writer.writerow([id_column, 'rule_index', 'rule', 'before', 'after', 'prob_before',
+                         'prob_after'])
         for c in changes:
-            row = dataclasses.asdict(c)
-            writer.writerow([row.pop('id_column', '')] + [row[k] for k in cols])
+            writer.writerow([c.sample_id, c.rule_index, c.rule, c.before, c.after,
+                             f'{c.prob_before:.6f}', f'{c.prob_after:.6f}'])
 
 
 # ---------------------------------------------------------------------------------- top level
@@ -525,8 +534,8 @@ def postprocess(pred_path: str | Path, sample_submission: str | Path, out: str |
 
     ids = [ids[p] for p in row_of]  # from here on, sample_submission order
     preds, changes = apply_rules(ids, probs[row_of], classes, built, det_scores)
-    for c in changes:  # report changes under the submission's ids
-        c.sample_id = sub.ids[ids.index(c.sample_id)] if c.sample_id != sub.ids[0] else c.sample_id
+    to_sub = dict(zip(ids, sub.ids))  # report changes under the submission's ids
+    changes = [dataclasses.replace(c, sample_id=to_sub[c.sample_id]) for c in changes]
     names = [classes[k] for k in preds]
     out = Path(out)
     write_changes(changes_path or out.with_name(CHANGES_NAME), sub.header[0], changes)

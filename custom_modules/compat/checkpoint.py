@@ -26,9 +26,10 @@ import os
 import os.path as osp
 import pickle
 import tempfile
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 

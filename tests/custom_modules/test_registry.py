@@ -41,9 +41,11 @@ def test_full_models_build_in_each_scope():
             type='Recognizer2D',
             backbone=dict(type='TinyConvNet', base_channels=4, num_stages=2, out_indices=(1, ),
                           single_output=True),
-            cls_head=dict(type='TSNHead', num_classes=4, in_channels=8, num_segments=3)))
+            cls_head=dict(type='TSNHead', num_classes=4, in_channels=8)))
     clip = torch.rand(2, 3, 3, 16, 16)  # [N, num_segments, C, H, W]
-    assert recognizer(clip, mode='tensor').shape == (2, 4)
+    feats = recognizer(clip, mode='tensor')  # backbone output, [N * num_segments, C, h, w]
+    assert feats.shape == (6, 8, 4, 4)
+    assert recognizer.cls_head(feats, num_segs=3).shape == (2, 4)
 
     with DefaultScope.overwrite_default_scope('mmdet'):
         models = library_registry('mmdet')

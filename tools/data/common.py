@@ -73,7 +73,8 @@ class Problems:
             raise DataError(self.items)
 
 
-def read_table(path: str | Path, required: Sequence[str], problems: Problems) -> pd.DataFrame | None:
+def read_table(path: str | Path, required: Sequence[str],
+               problems: Problems) -> pd.DataFrame | None:
     """Reads a CSV as strings, checks its columns and adds a `_line` column (1-based file line).
 
     Cells are stripped; empty cells in required columns are reported. Returns None (and records
@@ -109,7 +110,8 @@ def report_duplicates(df: pd.DataFrame, column: str, file: str | Path, problems:
         return
     first = df.drop_duplicates(column).set_index(column)['_line']
     for value, line in zip(df.loc[dup, column], df.loc[dup, '_line']):
-        problems.add(file, int(line), f'duplicate {column} {value!r} (first on line {first[value]})')
+        problems.add(file, int(line),
+                     f'duplicate {column} {value!r} (first on line {first[value]})')
 
 
 def read_class_list(path: str | Path, problems: Problems) -> list[str]:
@@ -195,8 +197,8 @@ class OutputSet:
     def write_lines(self, name: str, lines: Iterable[str]) -> None:
         self.write_text(name, lines_text(lines))
 
-    def write_json(self, name: str, obj: object) -> None:
-        self.write_text(name, json.dumps(obj, indent=2, ensure_ascii=False) + '\n')
+    def write_json(self, name: str, obj: object, indent: int | None = 2) -> None:
+        self.write_text(name, json.dumps(obj, indent=indent, ensure_ascii=False) + '\n')
 
     def write_csv(self, name: str, df: pd.DataFrame) -> None:
         df.to_csv(self.path(name), index=False)

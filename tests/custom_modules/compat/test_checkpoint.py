@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from custom_modules.compat import (UntrustedCheckpointError, is_trusted, load_checkpoint_file,
-                                   record_trusted, trust_file)
+from custom_modules.compat import (
+    UntrustedCheckpointError,
+    is_trusted,
+    load_checkpoint_file,
+    record_trusted,
+    trust_file,
+)
 
 
 class NeedsFullUnpickle:
