@@ -71,3 +71,16 @@ def build_runner(cfg):
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def finish_distributed() -> None:
+    """Tear the process group down before exit.
+
+    mmengine leaves it to interpreter shutdown, where gloo's threads can abort a rank
+    (``terminate called without an active exception``) after the work is done.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -13,7 +13,12 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools._cli import add_common_args, build_runner, load_config  # noqa: E402
+from tools._cli import (  # noqa: E402
+    add_common_args,
+    build_runner,
+    finish_distributed,
+    load_config,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         add_dump(cfg, args.dump)
     runner = build_runner(cfg)
     runner.test()
+    finish_distributed()
     return 0
 
 

@@ -127,3 +127,12 @@ def test_dist_train_two_cpu_ranks(tmp_path):
     assert iters_per_epoch == {3}
     assert 'lr: 1.0000e-01' in log  # 0.05 scaled by (2 ranks x 16) / base_batch_size 16
     assert (work_dir / 'epoch_2.pth').is_file()
+
+    # dist_test.sh: each rank scores its share, the dump gathers every sample once.
+    dump = tmp_path / 'dist_preds.pkl'
+    out = run_cli(['bash', str(REPO_ROOT / 'tools/dist_test.sh'), str(TOY_CONFIG),
+                   str(work_dir / 'epoch_2.pth'), '2', '--work-dir', str(work_dir),
+                   '--dump', str(dump)], env={'PORT': str(free_port())})
+    assert out.returncode == 0, out.stdout[-3000:]
+    ids = [p['sample_id'] for p in pickle.loads(dump.read_bytes())]
+    assert sorted(ids) == [f'synthetic_1_{i:05d}' for i in range(48)]
