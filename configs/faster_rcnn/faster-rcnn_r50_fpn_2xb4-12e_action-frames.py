@@ -1,8 +1,7 @@
 # Faster R-CNN R50-FPN on the action videos' frames (boxes CSV -> COCO json per fold by
 # tools/data/preprocess.py action). Its per-video box counts feed the detector-count rules.
 # Offline: the backbone starts from scratch unless a local torchvision ResNet-50 file is given:
-#   --cfg-options model.backbone.init_cfg.type=Pretrained \
-#                 model.backbone.init_cfg.checkpoint=checkpoints/resnet50-0676ba61.pth
+#   --cfg-options model.backbone.pretrained=checkpoints/resnet50-0676ba61.pth
 _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
     'mmdet::_base_/datasets/coco_detection.py',

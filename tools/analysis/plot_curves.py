@@ -212,6 +212,7 @@ def draw_curves(curves: TrainingCurves, title: str = ''):
 
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     panels = _panels(curves)
     ncols = min(3, len(panels))
@@ -228,6 +229,7 @@ def draw_curves(curves: TrainingCurves, title: str = ''):
             ax.set_yscale('log')
         ax.set_title(name)
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         if len(series) > 1 or name.startswith('val'):
             ax.legend(fontsize='small')

@@ -1,9 +1,9 @@
 """Dataset statistics for configs: class counts, image/video sizes, durations, channel mean/std.
 
 Mean and std are per channel in RGB order on the 0-255 scale, over a seeded sample of images
-(or frames), each resized to a short side of `--resize` pixels first. That is what OpenMMLab's
-data preprocessors take: mmpretrain `data_preprocessor=dict(mean=..., std=..., to_rgb=True)`,
-mmdet `bgr_to_rgb=True` (images load as BGR, the preprocessor flips them), mmaction2
+(or frames), each shrunk to a short side of `--resize` pixels first (for speed). That is what
+OpenMMLab's data preprocessors take: mmpretrain `dict(mean=..., std=..., to_rgb=True)`, mmdet
+`bgr_to_rgb=True` (images load as BGR, the preprocessor flips them), mmaction2
 `ActionDataPreprocessor(mean=..., std=...)` (RawFrameDecode already yields RGB).
 
 Example:
@@ -119,10 +119,10 @@ def _load_rgb(path: Path, short_side: int) -> np.ndarray | None:
 
 def _resize_rgb(bgr: np.ndarray, short_side: int) -> np.ndarray:
     h, w = bgr.shape[:2]
-    if short_side and min(h, w) != short_side:
+    if short_side and min(h, w) > short_side:  # shrink only: it is for speed
         s = short_side / min(h, w)
         bgr = cv2.resize(bgr, (max(1, round(w * s)), max(1, round(h * s))),
-                         interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+                         interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 

@@ -1,0 +1,1 @@
+"""The solution runner behind ``train.sh`` / ``inference.sh``: manifest -> stages -> submission."""

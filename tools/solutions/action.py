@@ -1,0 +1,302 @@
+"""The action flow (DESIGN.md): extract -> preprocess -> train runs -> infer -> ensemble -> rules.
+
+Every stage is skipped when its outputs are complete and newer than its inputs, so re-running
+after a crash continues; an interrupted training resumes from its last checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import launch
+from .manifest import REPO_ROOT, Manifest, Run
+from .stages import Pipeline, StageFailed, touch_marker
+
+VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
+
+
+class ActionPaths:
+    """Where the action flow reads and writes, from the manifest's inputs."""
+
+    def __init__(self, m: Manifest) -> None:
+        inputs = m.get('inputs', {})
+        root = m.data_root
+        self.root = root
+        self.train_csv = root / inputs.get('train_csv', 'train.csv')
+        self.sample_submission = root / inputs.get('sample_submission', 'sample_submission.csv')
+        self.train_videos = root / inputs.get('train_videos', 'train')
+        self.test_videos = root / inputs.get('test_videos', 'test')
+        boxes = inputs.get('boxes_csv')
+        self.boxes_csv = root / boxes if boxes else None
+        classes = inputs.get('classes')
+        self.classes_file = root / classes if classes else None
+        det_classes = inputs.get('det_classes')
+        self.det_classes_file = root / det_classes if det_classes else None
+        hidden = inputs.get('hidden_test_labels')
+        self.hidden_test_labels = root / hidden if hidden else None
+        self.rawframes = root / 'rawframes'
+        self.lists = root / 'lists'
+
+    @property
+    def has_boxes(self) -> bool:
+        return self.boxes_csv is not None and self.boxes_csv.is_file()
+
+    def classes(self) -> list[str]:
+        return (self.lists / 'classes.txt').read_text().split()
+
+    def det_classes(self) -> list[str]:
+        return (self.lists / 'det_classes.txt').read_text().split()
+
+
+def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
+    """Demo data on first use, frame extraction (resumable), then the lists."""
+    if m.get('demo_data'):
+        from tools.data.make_demo_data import generate
+
+        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
+    for required in (p.train_csv, p.sample_submission, p.train_videos, p.test_videos):
+        if not required.exists():
+            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+                              f'"The action solution"); set DATA_ROOT to your data folder')
+    pipe.stage('extract frames', lambda: extract(m, p))
+    # The frame records change only when a video is (re-)extracted.
+    inputs = [p.train_csv, p.sample_submission, m.path, *p.rawframes.glob('*/meta.json')]
+    inputs += [f for f in (p.boxes_csv, p.classes_file, p.det_classes_file) if f]
+    outputs = [p.lists / 'split.json', p.lists / 'test.txt']
+    if p.has_boxes:
+        outputs.append(p.lists / 'det_test.json')
+    pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs, outputs=outputs)
+
+
+def extract(m: Manifest, p: ActionPaths) -> dict:
+    from tools.data.extract_frames import ExtractOptions, extract_videos, find_videos
+
+    videos = find_videos(p.train_videos) + find_videos(p.test_videos)
+    stems = [v.stem for v in videos]
+    clashes = sorted({s for s in stems if stems.count(s) > 1})
+    if clashes:
+        raise StageFailed(f'video names must be unique across {p.train_videos} and '
+                          f'{p.test_videos} (they name the frame folders): {clashes[:5]}')
+    options = ExtractOptions(**m.get('extract', {}).get('options', {}))
+    report = extract_videos(videos, p.rawframes, options,
+                            workers=m.get('extract', {}).get('workers'))
+    if not report.ok:
+        bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
+        raise StageFailed(f'{len(report.failed)} videos could not be decoded ({bad}); see '
+                          f'{p.rawframes / "extract_report.json"}')
+    return {'videos': len(videos)}
+
+
+def preprocess(m: Manifest, p: ActionPaths) -> dict:
+    from tools.data.prep_action import prepare_action
+
+    settings = m.get('preprocess', {})
+    lists = prepare_action(
+        p.train_csv, p.rawframes, p.lists, classes=p.classes_file,
+        folds=settings.get('folds', 5), seed=settings.get('seed', 0),
+        oversample=settings.get('oversample'), sample_submission=p.sample_submission,
+        boxes_csv=p.boxes_csv if p.has_boxes else None,
+        det_classes=p.det_classes_file if p.has_boxes else None,
+        det_id_start=settings.get('det_id_start', 1))
+    if p.has_boxes:
+        write_test_frames_coco(p)
+    return {'classes': len(lists.classes)}
+
+
+def write_test_frames_coco(p: ActionPaths) -> Path:
+    """COCO json of every test frame (no boxes), for the detector's inference."""
+    from tools.data.extract_frames import load_frame_records
+
+    records = load_frame_records(p.rawframes)
+    stems = (p.lists / 'test.txt').read_text().split('\n')
+    stems = [line.split()[0] for line in stems if line.strip()]
+    images = []
+    for stem in stems:
+        rec = records[stem]
+        for i in range(1, rec.total_frames + 1):
+            images.append(dict(id=len(images) + 1, file_name=f'{stem}/{rec.filename_tmpl.format(i)}',
+                               width=rec.width, height=rec.height))
+    start = 1
+    categories = [dict(id=start + i, name=n) for i, n in enumerate(p.det_classes())]
+    out = p.lists / 'det_test.json'
+    tmp = out.with_name(f'.{out.name}.tmp{os.getpid()}')
+    tmp.write_text(json.dumps(dict(images=images, annotations=[], categories=categories)))
+    os.replace(tmp, out)
+    return out
+
+
+def wiring(run: Run, p: ActionPaths, fold: int) -> dict[str, Any]:
+    """``--cfg-options`` that point a run's config at this dataset and fold."""
+    frames = str(p.rawframes.resolve()) + '/'
+    lists = p.lists.resolve()
+    if run.kind == 'recognizer':
+        options: dict[str, Any] = {'model.cls_head.num_classes': len(p.classes())}
+        splits = {'train': run.train_list.format(fold=fold), 'val': f'val_fold{fold}.txt',
+                  'test': 'test.txt'}
+        for split, ann in splits.items():
+            options[f'{split}_dataloader.dataset.ann_file'] = str(lists / ann)
+            options[f'{split}_dataloader.dataset.data_prefix.img'] = frames
+        return options
+    if run.kind == 'detector':
+        det_classes = p.det_classes()
+        options = {'model.roi_head.bbox_head.num_classes': len(det_classes),
+                   'val_evaluator.ann_file': str(lists / f'det_val_fold{fold}.json')}
+        splits = {'train': f'det_train_fold{fold}.json', 'val': f'det_val_fold{fold}.json',
+                  'test': 'det_test.json'}
+        for split, ann in splits.items():
+            options[f'{split}_dataloader.dataset.data_root'] = ''
+            options[f'{split}_dataloader.dataset.ann_file'] = str(lists / ann)
+            options[f'{split}_dataloader.dataset.data_prefix.img'] = frames
+            options[f'{split}_dataloader.dataset.metainfo.classes'] = det_classes
+        return options
+    raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} (recognizer, detector)')
+
+
+def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
+    """The run's pretrained-weights options, or a clear error naming the file to put where."""
+    if not run.pretrained:
+        return {}
+    file = (REPO_ROOT / run.pretrained['file']).resolve()
+    if not file.is_file():
+        raise StageFailed(
+            f'run {run.name} starts from pretrained weights that are not here: put '
+            f'{run.pretrained.get("what", "the weights file")} at {file} '
+            f'(no step downloads it). To train from scratch instead, remove `pretrained` from '
+            f'the run {run.name!r} in {m.path}.')
+    return {k: str(file) if v == '{file}' else v
+            for k, v in run.pretrained.get('cfg_options', {}).items()}
+
+
+def run_dir(m: Manifest, run: Run, fold: int) -> Path:
+    return m.work_dir / run.name / f'fold{fold}'
+
+
+def active_runs(m: Manifest, p: ActionPaths, pipe: Pipeline) -> list[Run]:
+    runs = []
+    for run in m.runs:
+        if run.needs_boxes and not p.has_boxes:
+            print(f'[podium] {run.name}: skipped, no boxes CSV in {m.data_root}', flush=True)
+            continue
+        runs.append(run)
+    return runs
+
+
+def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
+    from tools.analysis.confusion_matrix import plot_confusion_matrix
+    from tools.analysis.plot_curves import plot_training_curves
+
+    p = ActionPaths(m)
+    prepare_data(m, pipe, p)
+    for fold in m.folds:
+        for run in active_runs(m, p, pipe):
+            wd = run_dir(m, run, fold)
+            done = wd / 'done.json'
+            options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
+            train_list = p.lists / (run.train_list.format(fold=fold) if run.kind == 'recognizer'
+                                    else f'det_train_fold{fold}.json')
+
+            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
+                resume = not pipe.force and not done.exists()  # continue an interrupted run
+                done.unlink(missing_ok=True)
+                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log')
+                plot_training_curves(wd, wd / 'curves.png')
+                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
+                return {}
+
+            pipe.stage(f'train {run.name} fold{fold}', do_train,
+                       inputs=[run.config, train_list, m.path], outputs=[done],
+                       metrics=lambda wd=wd, run=run: launch.best_val_metrics(
+                           wd, VAL_METRICS.get(run.kind, ())))
+            if run.kind != 'recognizer':
+                continue
+
+            def do_validate(run=run, wd=wd, options=options, fold=fold) -> dict:
+                val_options = {**options, 'test_dataloader.dataset.ann_file':
+                               str((p.lists / f'val_fold{fold}.txt').resolve())}
+                dump = wd / 'val_preds.pkl'
+                launch.test(run.config, launch.final_checkpoint(wd), wd, gpus, val_options, dump,
+                            wd / 'podium_val.log')
+                scores = plot_confusion_matrix(dump, p.lists / 'classes.txt',
+                                               wd / 'confusion_matrix.png')
+                return {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+
+            pipe.stage(f'validate {run.name} fold{fold}', do_validate,
+                       inputs=[wd / 'done.json'], outputs=[wd / 'confusion_matrix.png'])
+
+
+def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
+    import numpy as np
+
+    from tools.ensemble import ensemble, load_predictions, save_predictions, save_top1_csv
+    from tools.postprocess import postprocess
+
+    p = ActionPaths(m)
+    prepare_data(m, pipe, p)
+    runs = active_runs(m, p, pipe)
+    dumps: dict[str, list[Path]] = {}
+    for run in runs:
+        for fold in m.folds:
+            wd = run_dir(m, run, fold)
+            if not (wd / 'done.json').is_file():
+                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
+                                  f'missing): run `bash train.sh N {m.name}` first')
+            ckpt = launch.final_checkpoint(wd)
+            dump = wd / 'test_preds.pkl'
+            options = {**wiring(run, p, fold), **run.cfg_options}
+            pipe.stage(f'infer {run.name} fold{fold}',
+                       lambda run=run, ckpt=ckpt, wd=wd, options=options, dump=dump: launch.test(
+                           run.config, ckpt, wd, gpus, options, dump, wd / 'podium_test.log'),
+                       inputs=[ckpt, wd / 'done.json', p.lists / 'test.txt'], outputs=[dump])
+            dumps.setdefault(run.name, []).append(dump)
+
+    recognizers = [r for r in runs if r.kind == 'recognizer']
+    if not recognizers:
+        raise StageFailed(f'{m.path}: no recognizer run to predict classes with')
+    ensembled = m.work_dir / 'ensemble.npz'
+    classes = p.classes()
+
+    def do_ensemble() -> dict:
+        preds, weights, names = [], [], []
+        for run in recognizers:
+            for dump in dumps[run.name]:
+                preds.append(load_predictions(dump))
+                weights.append(run.weight / len(dumps[run.name]))
+                names.append(str(dump))
+        ids, probs = ensemble(preds, weights=weights, names=names)
+        save_predictions(ensembled, ids, probs, classes=classes, sources=names, weights=weights)
+        save_top1_csv(ensembled.with_suffix('.csv'), ids, probs, classes)
+        return {'models': len(preds), 'mean_top1_prob': float(np.max(probs, 1).mean())}
+
+    all_dumps = [d for r in recognizers for d in dumps[r.name]]
+    pipe.stage('ensemble', do_ensemble, inputs=all_dumps, outputs=[ensembled])
+
+    submission = m.work_dir / 'submission.csv'
+    detector = m.get('rules_detector')
+    det_dump = dumps[detector][0] if detector in dumps else None
+    rules = m.get('postprocess_rules', [])
+
+    def do_postprocess() -> dict:
+        det_classes = p.det_classes() if det_dump else None
+        names, changes = postprocess(ensembled, p.sample_submission, submission, rules=rules,
+                                     classes=classes, det_pkl=det_dump, det_classes=det_classes)
+        metrics: dict[str, Any] = {'rows': len(names), 'changed_by_rules': len(changes)}
+        if p.hidden_test_labels and p.hidden_test_labels.is_file():
+            metrics['test_acc'] = hidden_accuracy(submission, p.hidden_test_labels)
+        return metrics
+
+    inputs = [ensembled, p.sample_submission, m.path] + ([det_dump] if det_dump else [])
+    pipe.stage('postprocess + submission', do_postprocess, inputs=inputs, outputs=[submission])
+    return submission
+
+
+def hidden_accuracy(submission: Path, labels: Path) -> float:
+    """Share of rows whose class matches a hidden label file (the demo's synthetic truth)."""
+    import pandas as pd
+
+    sub, truth = pd.read_csv(submission), pd.read_csv(labels)
+    merged = sub.merge(truth, on=sub.columns[0], suffixes=('', '_true'))
+    if len(merged) != len(sub):
+        raise StageFailed(f'{labels}: labels for {len(merged)} of {len(sub)} submission rows')
+    return float((merged[sub.columns[1]] == merged[f'{sub.columns[1]}_true']).mean())

@@ -1,0 +1,100 @@
+"""Launch tools/train.py and tools/test.py (one process, or N through the dist launchers)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .manifest import REPO_ROOT
+from .stages import StageFailed
+
+
+def format_option(value: Any) -> str:
+    """A value in mmengine's ``--cfg-options`` syntax (lists as ``[a,b]``, tuples ``(a,b)``)."""
+    if isinstance(value, (list, tuple)):
+        inner = ','.join(format_option(v) for v in value)
+        return f'[{inner}]' if isinstance(value, list) else f'({inner},)'
+    if isinstance(value, bool):
+        return str(value)
+    return str(value)
+
+
+def cfg_options_args(options: Mapping[str, Any]) -> list[str]:
+    if not options:
+        return []
+    return ['--cfg-options', *(f'{k}={format_option(v)}' for k, v in options.items())]
+
+
+def tool_command(tool: str, positional: Sequence[str], gpus: int,
+                 extra: Sequence[str] = ()) -> list[str]:
+    """``tools/<tool>.py`` in one process for gpus <= 1, else ``tools/dist_<tool>.sh``."""
+    if gpus <= 1:
+        return [sys.executable, str(REPO_ROOT / 'tools' / f'{tool}.py'), *positional, *extra]
+    return ['bash', str(REPO_ROOT / 'tools' / f'dist_{tool}.sh'), *positional, str(gpus), *extra]
+
+
+def run_logged(cmd: Sequence[str], log_file: Path, what: str) -> None:
+    """Run ``cmd``, echoing its output and keeping it in ``log_file``; fail with the log's name."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, 'PYTHONUNBUFFERED': '1'}
+    env.setdefault('PYTHON', sys.executable)
+    with open(log_file, 'w') as log:
+        log.write('$ ' + ' '.join(cmd) + '\n')
+        log.flush()
+        proc = subprocess.Popen(list(cmd), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, bufsize=1)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if not line[:1].isspace() or 'Error' in line:  # env and config dumps: log only
+                sys.stdout.write(line)
+        code = proc.wait()
+    if code != 0:
+        raise StageFailed(f'{what} failed (exit code {code}); full log: {log_file}')
+
+
+def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], resume: bool,
+          log_file: Path) -> None:
+    extra = ['--work-dir', str(work_dir), *(['--resume'] if resume else []),
+             *cfg_options_args(options)]
+    run_logged(tool_command('train', [str(config)], gpus, extra), log_file,
+               f'training {config.name}')
+
+
+def test(config: Path, checkpoint: Path, work_dir: Path, gpus: int,
+         options: Mapping[str, Any], dump: Path, log_file: Path) -> None:
+    extra = ['--work-dir', str(work_dir), '--dump', str(dump), *cfg_options_args(options)]
+    run_logged(tool_command('test', [str(config), str(checkpoint)], gpus, extra), log_file,
+               f'testing {config.name}')
+
+
+def final_checkpoint(work_dir: Path) -> Path:
+    """The best checkpoint (``best_*.pth``) of a finished run, else its last one."""
+    best = sorted(work_dir.glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
+    if best:
+        return best[-1]
+    last = work_dir / 'last_checkpoint'
+    if last.is_file():
+        path = Path(last.read_text().strip())
+        if path.is_file():
+            return path
+    raise StageFailed(f'no checkpoint in {work_dir}: train this run first (bash train.sh)')
+
+
+def best_val_metrics(work_dir: Path, keys: Sequence[str]) -> dict[str, float]:
+    """The best value of each validation metric in the run's ``vis_data/scalars.json`` files."""
+    best: dict[str, float] = {}
+    for scalars in sorted(work_dir.glob('*/vis_data/scalars.json')):
+        for line in scalars.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            for key in keys:
+                if key in row:
+                    best[key] = max(best.get(key, float('-inf')), float(row[key]))
+    return best

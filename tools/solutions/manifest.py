@@ -1,0 +1,109 @@
+"""Solution manifests (``configs/solutions/<name>.py``) and the environment overrides."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be run, with the reason and the file."""
+
+
+@dataclass
+class Run:
+    """One model of a solution: its config, how its data is wired, its ensemble weight."""
+
+    name: str
+    kind: str
+    config: Path
+    train_list: str = 'train_fold{fold}.txt'
+    weight: float = 1.0
+    needs_boxes: bool = False
+    pretrained: dict | None = None
+    cfg_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Manifest:
+    """A parsed manifest with DATA_ROOT / WORK_DIR / FOLDS applied."""
+
+    name: str
+    path: Path
+    flow: str
+    data_root: Path
+    work_dir: Path
+    folds: list[int]
+    runs: list[Run]
+    raw: dict[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+
+def manifest_path(solution: str) -> Path:
+    """``action`` -> ``configs/solutions/action.py``; a path is taken as is."""
+    candidate = Path(solution)
+    if candidate.suffix == '.py' and candidate.is_file():
+        return candidate.resolve()
+    path = REPO_ROOT / 'configs' / 'solutions' / f'{solution}.py'
+    if not path.is_file():
+        known = sorted(p.stem for p in (REPO_ROOT / 'configs' / 'solutions').glob('*.py'))
+        raise ManifestError(f'unknown solution {solution!r}: no {path} (known: {", ".join(known)})')
+    return path
+
+
+def _parse_folds(text: str, where: str) -> list[int]:
+    try:
+        folds = [int(part) for part in text.replace(' ', '').split(',') if part != '']
+    except ValueError:
+        raise ManifestError(f'{where}: folds must be integers like 0 or 0,1,2, got {text!r}')
+    if not folds or any(f < 0 for f in folds):
+        raise ManifestError(f'{where}: folds must be non-negative integers, got {text!r}')
+    return folds
+
+
+def load_manifest(solution: str, env: dict[str, str] | None = None) -> Manifest:
+    """Read a manifest; ``DATA_ROOT``, ``WORK_DIR`` and ``FOLDS`` in ``env`` override it."""
+    from mmengine.config import Config
+
+    env = dict(os.environ if env is None else env)
+    path = manifest_path(solution)
+    raw = Config.fromfile(str(path)).to_dict()
+    where = str(path)
+    for key in ('flow', 'runs'):
+        if key not in raw:
+            raise ManifestError(f'{where}: missing `{key}`')
+    name = raw.get('solution', path.stem)
+    data_root = Path(env.get('DATA_ROOT') or raw.get('data_root', f'data/{name}'))
+    work_dir = Path(env.get('WORK_DIR') or raw.get('work_dir', f'work_dirs/{name}'))
+    if env.get('FOLDS'):
+        folds = _parse_folds(env['FOLDS'], 'FOLDS')
+    else:
+        folds = _parse_folds(','.join(map(str, raw.get('folds', [0]))), where)
+    num_folds = raw.get('preprocess', {}).get('folds', 5)
+    if any(f >= num_folds for f in folds):
+        raise ManifestError(f'{where}: folds {folds} outside 0..{num_folds - 1} '
+                            f'(preprocess.folds = {num_folds})')
+    runs = []
+    for i, run in enumerate(raw['runs']):
+        missing = {'name', 'kind', 'config'} - set(run)
+        if missing:
+            raise ManifestError(f'{where}: runs[{i}] misses {sorted(missing)}')
+        config = (REPO_ROOT / run['config']).resolve()
+        if not config.is_file():
+            raise ManifestError(f'{where}: runs[{i}] ({run["name"]}): no config {config}')
+        runs.append(Run(name=run['name'], kind=run['kind'], config=config,
+                        train_list=run.get('train_list', 'train_fold{fold}.txt'),
+                        weight=float(run.get('weight', 1.0)),
+                        needs_boxes=bool(run.get('needs_boxes', False)),
+                        pretrained=run.get('pretrained'),
+                        cfg_options=dict(run.get('cfg_options', {}))))
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        raise ManifestError(f'{where}: run names must be unique, got {names}')
+    return Manifest(name=name, path=path, flow=raw['flow'], data_root=data_root,
+                    work_dir=work_dir, folds=folds, runs=runs, raw=raw)
