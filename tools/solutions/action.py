@@ -116,8 +116,8 @@ def write_test_frames_coco(p: ActionPaths) -> Path:
     for stem in stems:
         rec = records[stem]
         for i in range(1, rec.total_frames + 1):
-            images.append(dict(id=len(images) + 1, file_name=f'{stem}/{rec.filename_tmpl.format(i)}',
-                               width=rec.width, height=rec.height))
+            images.append(dict(id=len(images) + 1, width=rec.width, height=rec.height,
+                               file_name=f'{stem}/{rec.filename_tmpl.format(i)}'))
     start = 1
     categories = [dict(id=start + i, name=n) for i, n in enumerate(p.det_classes())]
     out = p.lists / 'det_test.json'

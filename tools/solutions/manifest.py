@@ -60,7 +60,8 @@ def _parse_folds(text: str, where: str) -> list[int]:
     try:
         folds = [int(part) for part in text.replace(' ', '').split(',') if part != '']
     except ValueError:
-        raise ManifestError(f'{where}: folds must be integers like 0 or 0,1,2, got {text!r}')
+        raise ManifestError(
+            f'{where}: folds must be integers like 0 or 0,1,2, got {text!r}') from None
     if not folds or any(f < 0 for f in folds):
         raise ManifestError(f'{where}: folds must be non-negative integers, got {text!r}')
     return folds
