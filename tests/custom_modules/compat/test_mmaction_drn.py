@@ -20,3 +20,26 @@ def test_mmaction_models_import_and_tsm_runs():
     backbone.init_weights()
     out = backbone(torch.rand(4, 3, 32, 32))  # [N * num_segments, C, H, W]
     assert out.shape == (4, 512, 1, 1)
+
+
+def test_color_jitter_hue_works_with_numpy2():
+    """mmaction's ColorJitter overflowed uint8 on negative hue shifts under numpy 2."""
+    import numpy as np
+    from mmaction.registry import TRANSFORMS
+
+    from custom_modules.compat.numpy2 import adjust_hue
+
+    red = np.zeros((4, 4, 3), np.uint8)
+    red[..., 0] = 200
+    shifted = adjust_hue(red.astype(np.float32), -0.5)  # a negative shift: the crashing case
+    assert shifted.dtype == np.float32 and shifted.shape == red.shape
+    import cv2
+
+    hue = cv2.cvtColor(shifted.astype(np.uint8), cv2.COLOR_RGB2HSV)[0, 0, 0]
+    assert abs(int(hue) - (0 - 127) % 180) <= 1  # red (hue 0) rotated by -127 of 180
+    np.testing.assert_allclose(adjust_hue(red.astype(np.float32), 0.0), red, atol=1)
+
+    jitter = TRANSFORMS.build(dict(type='ColorJitter', brightness=0, contrast=0, saturation=0,
+                                   hue=(-0.5, -0.4)))
+    out = jitter.transform({'imgs': [red, red]})
+    assert len(out['imgs']) == 2 and out['imgs'][0].dtype == np.uint8

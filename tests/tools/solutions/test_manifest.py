@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from tools.solutions.manifest import ManifestError, load_manifest
+
+
+def test_action_manifest_runs_and_rules():
+    m = load_manifest('action', env={})
+    assert m.flow == 'action' and m.folds == [0]
+    assert [r.name for r in m.runs] == ['tsm1', 'tsm2', 'faster_rcnn']
+    assert [r.kind for r in m.runs] == ['recognizer', 'recognizer', 'detector']
+    assert all(r.config.is_file() for r in m.runs)
+    assert m.runs[1].train_list == 'train_fold{fold}_oversampled.txt'
+    rule_types = [r['type'] for r in m.get('postprocess_rules')]
+    assert rule_types == ['threshold_fallback', 'topk_substitute', 'detector_count',
+                          'detector_count']
+    assert str(m.data_root) == 'data/action' and str(m.work_dir) == 'work_dirs/action'
+
+
+def test_demo_inherits_action_and_overrides():
+    m = load_manifest('demo', env={})
+    assert m.get('demo_data') is True
+    assert m.get('preprocess') == {'folds': 4, 'seed': 0, 'oversample': {'move_down': 2}}
+    assert m.get('inputs')['train_csv'] == 'train.csv'  # inherited
+    assert m.get('inputs')['classes'] == 'classes.txt'  # overridden
+    assert m.get('rules_detector') == 'detector'
+
+
+def test_environment_overrides(tmp_path):
+    m = load_manifest('demo', env={'DATA_ROOT': str(tmp_path / 'd'),
+                                   'WORK_DIR': str(tmp_path / 'w'), 'FOLDS': '1,3'})
+    assert m.data_root == tmp_path / 'd' and m.work_dir == tmp_path / 'w'
+    assert m.folds == [1, 3]
+
+
+@pytest.mark.parametrize('folds, message', [('7', 'outside 0..3'), ('a', 'integers')])
+def test_bad_folds(folds, message):
+    with pytest.raises(ManifestError, match=message):
+        load_manifest('demo', env={'FOLDS': folds})
+
+
+def test_unknown_solution_lists_known_ones():
+    with pytest.raises(ManifestError, match='known: action, demo'):
+        load_manifest('nope', env={})
