@@ -499,9 +499,11 @@ _progress_queue = None
 _worker_threads = 1
 
 
-def _init_worker(queue, threads: int) -> None:
+def _init_worker(queue, threads: int, set_cv_threads: bool) -> None:
     global _progress_queue, _worker_threads
     _progress_queue, _worker_threads = queue, threads
+    if set_cv_threads:  # spawned (not forked) workers: safe to configure here
+        cv2.setNumThreads(threads)
 
 
 def _worker_task(args: tuple) -> VideoResult:
@@ -611,12 +613,20 @@ class _VideoPool:
         # fork: needs no `if __name__ == '__main__'` guard in the caller's script (spawn
         # re-imports it). Every task is submitted here, so the workers are forked before tqdm
         # starts its monitor thread. Where fork does not exist, spawn.
-        ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
+        fork = 'fork' in mp.get_all_start_methods()
+        ctx = mp.get_context('fork' if fork else 'spawn')
         self.queue = ctx.Queue()
         self.pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(self.queue, threads))
-        self.futures = {self.pool.submit(_worker_task, (v, root, options, overwrite)): v
-                        for v in todo}
+                                        initargs=(self.queue, threads, not fork))
+        # One video per core: OpenCV's own threads only add contention in the workers. Forked
+        # children inherit this setting (changing it inside a forked child can deadlock).
+        previous = cv2.getNumThreads()
+        cv2.setNumThreads(threads)
+        try:
+            self.futures = {self.pool.submit(_worker_task, (v, root, options, overwrite)): v
+                            for v in todo}
+        finally:
+            cv2.setNumThreads(previous)
 
     def _drain(self, on_frames: Callable[[int], None]) -> None:
         while True:

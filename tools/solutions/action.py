@@ -6,7 +6,6 @@ after a crash continues; an interrupted training resumes from its last checkpoin
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -100,31 +99,7 @@ def preprocess(m: Manifest, p: ActionPaths) -> dict:
         boxes_csv=p.boxes_csv if p.has_boxes else None,
         det_classes=p.det_classes_file if p.has_boxes else None,
         det_id_start=settings.get('det_id_start', 1))
-    if p.has_boxes:
-        write_test_frames_coco(p)
     return {'classes': len(lists.classes)}
-
-
-def write_test_frames_coco(p: ActionPaths) -> Path:
-    """COCO json of every test frame (no boxes), for the detector's inference."""
-    from tools.data.extract_frames import load_frame_records
-
-    records = load_frame_records(p.rawframes)
-    stems = (p.lists / 'test.txt').read_text().split('\n')
-    stems = [line.split()[0] for line in stems if line.strip()]
-    images = []
-    for stem in stems:
-        rec = records[stem]
-        for i in range(1, rec.total_frames + 1):
-            images.append(dict(id=len(images) + 1, width=rec.width, height=rec.height,
-                               file_name=f'{stem}/{rec.filename_tmpl.format(i)}'))
-    start = 1
-    categories = [dict(id=start + i, name=n) for i, n in enumerate(p.det_classes())]
-    out = p.lists / 'det_test.json'
-    tmp = out.with_name(f'.{out.name}.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(dict(images=images, annotations=[], categories=categories)))
-    os.replace(tmp, out)
-    return out
 
 
 def wiring(run: Run, p: ActionPaths, fold: int) -> dict[str, Any]:
