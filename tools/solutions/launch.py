@@ -30,17 +30,26 @@ def cfg_options_args(options: Mapping[str, Any]) -> list[str]:
 
 
 def tool_command(tool: str, positional: Sequence[str], gpus: int,
-                 extra: Sequence[str] = ()) -> list[str]:
-    """``tools/<tool>.py`` in one process for gpus <= 1, else ``tools/dist_<tool>.sh``."""
+                 extra: Sequence[str] = (), env: Mapping[str, str] | None = None) -> list[str]:
+    """How to start ``tools/<tool>.py`` on ``gpus`` devices.
+
+    With ``PARTITION`` set: ``tools/slurm_<tool>.sh PARTITION podium-<tool> ...`` (``GPUS`` is
+    exported by :func:`run_logged`); else one plain process for gpus <= 1, or
+    ``tools/dist_<tool>.sh`` (torchrun) for more.
+    """
+    env = os.environ if env is None else env
+    if env.get('PARTITION'):
+        return ['bash', str(REPO_ROOT / 'tools' / f'slurm_{tool}.sh'), env['PARTITION'],
+                f'podium-{tool}', *positional, *extra]
     if gpus <= 1:
         return [sys.executable, str(REPO_ROOT / 'tools' / f'{tool}.py'), *positional, *extra]
     return ['bash', str(REPO_ROOT / 'tools' / f'dist_{tool}.sh'), *positional, str(gpus), *extra]
 
 
-def run_logged(cmd: Sequence[str], log_file: Path, what: str) -> None:
+def run_logged(cmd: Sequence[str], log_file: Path, what: str, gpus: int = 1) -> None:
     """Run ``cmd``, echoing its output and keeping it in ``log_file``; fail with the log's name."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, 'PYTHONUNBUFFERED': '1'}
+    env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'GPUS': str(max(gpus, 1))}
     env.setdefault('PYTHON', sys.executable)
     with open(log_file, 'w') as log:
         log.write('$ ' + ' '.join(cmd) + '\n')
@@ -62,14 +71,14 @@ def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], r
     extra = ['--work-dir', str(work_dir), *(['--resume'] if resume else []),
              *cfg_options_args(options)]
     run_logged(tool_command('train', [str(config)], gpus, extra), log_file,
-               f'training {config.name}')
+               f'training {config.name}', gpus)
 
 
 def test(config: Path, checkpoint: Path, work_dir: Path, gpus: int,
          options: Mapping[str, Any], dump: Path, log_file: Path) -> None:
     extra = ['--work-dir', str(work_dir), '--dump', str(dump), *cfg_options_args(options)]
     run_logged(tool_command('test', [str(config), str(checkpoint)], gpus, extra), log_file,
-               f'testing {config.name}')
+               f'testing {config.name}', gpus)
 
 
 def final_checkpoint(work_dir: Path) -> Path:

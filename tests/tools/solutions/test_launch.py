@@ -1,0 +1,54 @@
+"""How the runner starts tools: one process, torchrun, or Slurm; and what it reads back."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tools.solutions.launch import (
+    best_val_metrics,
+    cfg_options_args,
+    final_checkpoint,
+    tool_command,
+)
+from tools.solutions.manifest import REPO_ROOT
+from tools.solutions.stages import StageFailed
+
+
+def test_commands_for_each_launcher():
+    assert tool_command('train', ['c.py'], 1, ['--x'], env={}) == [
+        sys.executable, str(REPO_ROOT / 'tools/train.py'), 'c.py', '--x']
+    assert tool_command('train', ['c.py'], 0, env={})[1].endswith('tools/train.py')
+    assert tool_command('test', ['c.py', 'k.pth'], 4, ['--dump', 'p.pkl'], env={}) == [
+        'bash', str(REPO_ROOT / 'tools/dist_test.sh'), 'c.py', 'k.pth', '4', '--dump', 'p.pkl']
+    assert tool_command('train', ['c.py'], 8, ['--resume'], env={'PARTITION': 'gpu'}) == [
+        'bash', str(REPO_ROOT / 'tools/slurm_train.sh'), 'gpu', 'podium-train', 'c.py',
+        '--resume']
+
+
+def test_cfg_options_syntax():
+    assert cfg_options_args({}) == []
+    assert cfg_options_args({'a.b': 3, 'c': ['x', 'y'], 'd': (96, 96), 'e': True}) == [
+        '--cfg-options', 'a.b=3', 'c=[x,y]', 'd=(96,96,)', 'e=True']
+
+
+def test_final_checkpoint_prefers_best(tmp_path):
+    with pytest.raises(StageFailed, match='train this run first'):
+        final_checkpoint(tmp_path)
+    last = tmp_path / 'epoch_3.pth'
+    last.write_text('x')
+    (tmp_path / 'last_checkpoint').write_text(str(last))
+    assert final_checkpoint(tmp_path) == last
+    best = tmp_path / 'best_acc_top1_epoch_2.pth'
+    best.write_text('x')
+    assert final_checkpoint(tmp_path) == best
+
+
+def test_best_val_metrics_across_resumed_runs(tmp_path):
+    for stamp, values in [('20260101_000000', [0.5, 0.7]), ('20260102_000000', [0.6])]:
+        scalars = tmp_path / stamp / 'vis_data' / 'scalars.json'
+        scalars.parent.mkdir(parents=True)
+        scalars.write_text('\n'.join(json.dumps({'acc/top1': v, 'step': i})
+                                     for i, v in enumerate(values)) + '\n{"loss": 1.0}\n')
+    assert best_val_metrics(tmp_path, ['acc/top1', 'coco/bbox_mAP']) == {'acc/top1': 0.7}
