@@ -24,6 +24,9 @@ inputs = dict(
 extract = dict(workers=None, options=dict(ext='jpg', quality=95))
 preprocess = dict(folds=5, seed=0, oversample=dict(putup_umbrella=2, ride_kick=2, fall_down=3))
 folds = [0]  # FOLDS=0,1,2,3,4 trains every fold and ensembles them
+# Scale each config's lr by (processes x batch) / its auto_scale_lr.base_batch_size, so
+# `train.sh N` with another N than the config was tuned for keeps the same recipe.
+auto_scale_lr = True
 
 # torchvision's ImageNet ResNet-50 (resnet50-0676ba61.pth from the torchvision model zoo).
 resnet50 = dict(

@@ -26,6 +26,6 @@ runs = [
 rules_detector = 'detector'
 # A `box` is only ever drawn moving down: many confident box detections overrule the clip model.
 postprocess_rules = [
-    dict(type='detector_count', det_class='box', min_score=0.5, min_count=8,
+    dict(type='detector_count', det_class='box', min_score=0.7, min_count=8,
          when_pred_in=['move_left', 'move_right', 'move_up'], then='move_down'),
 ]

@@ -175,7 +175,8 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
             def do_train(run=run, wd=wd, done=done, options=options) -> dict:
                 resume = not pipe.force and not done.exists()  # continue an interrupted run
                 done.unlink(missing_ok=True)
-                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log')
+                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
+                             auto_scale_lr=m.get('auto_scale_lr', False))
                 plot_training_curves(wd, wd / 'curves.png')
                 touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
                 return {}

@@ -67,9 +67,9 @@ def run_logged(cmd: Sequence[str], log_file: Path, what: str, gpus: int = 1) -> 
 
 
 def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], resume: bool,
-          log_file: Path) -> None:
+          log_file: Path, auto_scale_lr: bool = False) -> None:
     extra = ['--work-dir', str(work_dir), *(['--resume'] if resume else []),
-             *cfg_options_args(options)]
+             *(['--auto-scale-lr'] if auto_scale_lr else []), *cfg_options_args(options)]
     run_logged(tool_command('train', [str(config)], gpus, extra), log_file,
                f'training {config.name}', gpus)
 
