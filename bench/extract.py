@@ -150,6 +150,16 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def busy_seconds() -> float:
+    """CPU seconds all processes on the machine have used (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        fields = Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf('SC_CLK_TCK')
+
+
 def tree_digest(root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(root.rglob('*.jpg')):
@@ -244,6 +254,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
 
     times: dict[str, list[float]] = {name: [] for name in methods}
     cpu: dict[str, list[float]] = {name: [] for name in methods}
+    foreign: list[float] = []
     frames: dict[str, int] = {}
     jpeg_bytes: dict[str, float] = {}
     digests = []
@@ -251,11 +262,13 @@ def run(args: argparse.Namespace, work: Path) -> int:
     for r in range(args.repeat):
         for name, (_, fn) in methods.items():
             out = work / 'out'
-            c0 = cpu_seconds()
+            c0, b0 = cpu_seconds(), busy_seconds()
             t0 = time.perf_counter()
             frames[name] = fn(out)
             times[name].append(time.perf_counter() - t0)
             cpu[name].append(cpu_seconds() - c0)
+            # CPU used by other processes during the run, as a share of the machine.
+            foreign.append(max(0.0, busy_seconds() - b0 - cpu[name][-1]) / times[name][-1] / cores)
             jpeg_bytes[name] = mean_jpeg_bytes(out)
             if name == podium and r < 2:
                 digests.append(tree_digest(out))
@@ -279,12 +292,17 @@ def run(args: argparse.Namespace, work: Path) -> int:
     identical = len(digests) < 2 or digests[0] == digests[1]
     print(f'\npodium frame count == decoder count ({total}): {exact}; '
           f'two runs wrote identical files: {identical}; load average {os.getloadavg()[0]:.2f}')
+    print(f'CPU used by other processes during the runs: up to {100 * max(foreign):.0f}% of the '
+          f'machine (mean {100 * statistics.mean(foreign):.0f}%)' + (
+              '  <- the machine was shared: wall-clock figures are not clean'
+              if max(foreign) > 0.1 else ''))
     if args.json:
         args.json.write_text(json.dumps({
             'videos': len(videos), 'frames': total, 'cores': cores, 'sizes': sorted(set(
                 f'{w}x{h}' for w, h in sizes.values())), 'quality_mapping': mapping,
             'fps': fps, 'median_s': {n: statistics.median(t) for n, t in times.items()},
             'cpu_ms_per_frame': cpu_ms, 'load_average': os.getloadavg()[0],
+            'foreign_cpu_share_max': max(foreign),
             'bytes_per_frame': jpeg_bytes, 'exact_counts': exact, 'identical': identical,
         }, indent=2))
     return 0 if exact and identical else 1

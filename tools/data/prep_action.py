@@ -173,16 +173,16 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
             test_root = Path(test_rawframes_root) if test_rawframes_root else root
             test_records = load_frame_records(test_root, test['stem'])
             _check_videos(test, Path(sample_submission), test_records, test_root, problems)
+    det = None
+    if boxes_csv is not None and df is not None:
+        det = build_coco(boxes_csv, records, det_classes=det_classes, det_id_start=det_id_start,
+                         clip_boxes=clip_boxes, problems=problems)
     problems.raise_if_any()
 
     labels = df[CLASS_COL].map({c: i for i, c in enumerate(class_list)}).to_numpy()
     fold_of = stratified_folds(labels, folds, seed)
     stems = df['stem'].tolist()
     video_folds = dict(zip(stems, fold_of.tolist()))
-    det = None
-    if boxes_csv is not None:
-        det = build_coco(boxes_csv, records, video_folds, folds, det_classes=det_classes,
-                         det_id_start=det_id_start, clip_boxes=clip_boxes)
 
     lines = np.array(_rawframe_lines(stems, records, labels.tolist()), dtype=object)
     mult = np.array([(oversample or {}).get(c, 1) for c in df[CLASS_COL]], dtype=np.int64)
@@ -203,7 +203,7 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
             out.write_lines('test.txt', _rawframe_lines(test['stem'], test_records, test_labels))
             out.write_lines('test_ids.txt', test[VIDEO_COL])
         if det is not None:
-            _write_coco(out, det, folds)
+            _write_coco(out, det, video_folds, folds)
             if test is not None:
                 out.write_json('det_test.json', _coco_frames(test['stem'], test_records, det),
                                indent=None)
@@ -224,36 +224,56 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
 
 @dataclass
 class CocoSet:
-    """A validated COCO detection set plus each image's video fold."""
+    """A validated COCO detection set; each image has its `video` stem and `frame_id`."""
 
     images: list[dict]
     annotations: list[dict]
     categories: list[dict]
-    image_fold: dict[int, int]
     class_names: list[str]
 
 
-def build_coco(boxes_csv: str | Path, records: dict[str, FrameRecord],
-               video_folds: dict[str, int], folds: int, *,
+def build_coco(boxes_csv: str | Path, records: dict[str, FrameRecord], *,
                det_classes: Sequence[str] | str | Path | None = None, det_id_start: int = 1,
-               clip_boxes: bool = False) -> CocoSet:
+               clip_boxes: bool = False, problems: Problems | None = None) -> CocoSet | None:
     """Validates a boxes CSV against the frame records and builds COCO images/annotations.
 
     Box coordinates may be given in the extracted frames' size or in the source video's size
     (the CSV's width/height say which); the latter are scaled to the frames.
 
+    Args:
+        boxes_csv: The boxes CSV.
+        records: Frame records of the videos boxes may refer to (the train videos).
+        det_classes: Class names (file or list), or None for the CSV's ids.
+        det_id_start: Category id of the first class.
+        clip_boxes: Clip boxes to the image instead of reporting them.
+        problems: Collects the problems (then None is returned when there are any); None
+            raises them instead.
+
     Raises:
-        DataError: Every bad row (unknown frame, category, size, box outside the image).
+        DataError: Every bad row (unknown frame, category, size, box outside the image), when
+            `problems` is None.
     """
-    file = Path(boxes_csv)
-    problems = Problems()
+    own = problems is None
+    problems = Problems() if own else problems
+    n_before = len(problems.items)
+    result = _build_coco(Path(boxes_csv), records, det_classes, det_id_start, clip_boxes,
+                         problems)
+    if own:
+        problems.raise_if_any()
+    return result if len(problems.items) == n_before else None
+
+
+def _build_coco(file: Path, records: dict[str, FrameRecord],
+                det_classes: Sequence[str] | str | Path | None, det_id_start: int,
+                clip_boxes: bool, problems: Problems) -> CocoSet | None:
+    n_before = len(problems.items)
     df = read_table(file, BOX_COLS, problems)
     if isinstance(det_classes, (str, Path)):
         names = read_class_list(det_classes, problems)
     else:
         names = list(det_classes) if det_classes is not None else None
     if df is None:
-        problems.raise_if_any()
+        return None
     num = {c: pd.to_numeric(df[c], errors='coerce') for c in BOX_COLS[1:]}
     bad_num = np.zeros(len(df), dtype=bool)
     for c, values in num.items():
@@ -315,7 +335,8 @@ def build_coco(boxes_csv: str | Path, records: dict[str, FrameRecord],
                      f'{y2[i]:g}) is outside the {w[i]:g}x{h[i]:g} image (use --clip-boxes)')
     problems.add_rows(file, df.loc[empty, '_line'],
                       'box has no area (xmax <= xmin or ymax <= ymin)')
-    problems.raise_if_any()
+    if len(problems.items) > n_before:
+        return None
 
     scale_x = np.where(as_source, frame_w / np.where(src_w > 0, src_w, 1), 1.0)
     scale_y = np.where(as_source, frame_h / np.where(src_h > 0, src_h, 1), 1.0)
@@ -336,8 +357,7 @@ def build_coco(boxes_csv: str | Path, records: dict[str, FrameRecord],
                     'area': b[4], 'iscrowd': 0}
                    for i, (p, c, b) in enumerate(zip(paths, cats, boxes))]
     categories = [{'id': i, 'name': n} for i, n in zip(ids, names)]
-    image_fold = {image_id[p]: video_folds[stems[first_row[p]]] for p in order}
-    return CocoSet(images, annotations, categories, image_fold, names)
+    return CocoSet(images, annotations, categories, names)
 
 
 def _coco_subset(det: CocoSet, keep_images: set[int]) -> dict:
@@ -360,11 +380,12 @@ def _coco_frames(stems: Sequence[str], records: dict[str, FrameRecord], det: Coc
             'images': images, 'annotations': [], 'categories': det.categories}
 
 
-def _write_coco(out: OutputSet, det: CocoSet, folds: int) -> None:
+def _write_coco(out: OutputSet, det: CocoSet, video_folds: dict[str, int], folds: int) -> None:
+    image_fold = {im['id']: video_folds[im['video']] for im in det.images}
     out.write_lines('det_classes.txt', det.class_names)
-    out.write_json('det_all.json', _coco_subset(det, set(det.image_fold)), indent=None)
+    out.write_json('det_all.json', _coco_subset(det, set(image_fold)), indent=None)
     for k in range(folds):
-        val = {i for i, f in det.image_fold.items() if f == k}
-        train = set(det.image_fold) - val
+        val = {i for i, f in image_fold.items() if f == k}
+        train = set(image_fold) - val
         out.write_json(f'det_train_fold{k}.json', _coco_subset(det, train), indent=None)
         out.write_json(f'det_val_fold{k}.json', _coco_subset(det, val), indent=None)

@@ -183,6 +183,21 @@ def test_action_bad_boxes_are_reported(action_data, write_csv):
     assert ann['bbox'] == [0.0, 0.0, 64.0, 10.0]
 
 
+def test_action_train_and_box_problems_are_reported_together(action_data, write_csv):
+    d = action_data
+    train = write_csv(d['tmp'] / 't.csv', ['video_filename', 'class'],
+                      [['train_000.mp4', 'normal'], ['train_001.mp4', 'ghost_class'],
+                       ['train_002.mp4', 'normal']])
+    boxes = write_csv(d['tmp'] / 'b.csv', ['filename', 'categoryid', 'width', 'height', 'xmin',
+                                           'ymin', 'xmax', 'ymax'],
+                      [['train_000/img_00001.jpg', 1, 64, 48, 0, 0, 99, 10]])
+    with pytest.raises(DataError) as err:
+        prepare_action(train, d['raw'], d['tmp'] / 'out', classes=CLASSES, folds=2,
+                       boxes_csv=boxes)
+    assert {(Path(p.file).name, p.line) for p in err.value.problems} == {('t.csv', 3),
+                                                                        ('b.csv', 2)}
+
+
 @pytest.mark.parametrize('n', [1_000, pytest.param(10_000, marks=pytest.mark.slow)])
 def test_action_many_videos_takes_seconds(tmp_path, fake_record, write_csv, n):
     # 10k record folders cost more to create and delete than to preprocess: slow-marked.
