@@ -17,6 +17,7 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tools.data.common import DataError  # noqa: E402
 from tools.solutions import action  # noqa: E402
 from tools.solutions.manifest import ManifestError, load_manifest  # noqa: E402
 from tools.solutions.stages import Pipeline, StageFailed  # noqa: E402
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if pipe.records:
                 print('\n' + pipe.summary(), flush=True)
-    except (ManifestError, StageFailed) as err:
+    except (ManifestError, StageFailed, DataError) as err:
         print(f'[podium] error: {err}', file=sys.stderr, flush=True)
         return 1
     print(f'[podium] {args.mode} {manifest.name} finished in {time.monotonic() - t0:.0f} s')

@@ -43,10 +43,15 @@ class ActionPaths:
         return self.boxes_csv is not None and self.boxes_csv.is_file()
 
     def classes(self) -> list[str]:
-        return (self.lists / 'classes.txt').read_text().split()
+        return read_names(self.lists / 'classes.txt')
 
     def det_classes(self) -> list[str]:
-        return (self.lists / 'det_classes.txt').read_text().split()
+        return read_names(self.lists / 'det_classes.txt')
+
+
+def read_names(path: Path) -> list[str]:
+    """A class list written by the preprocessing: one name per line."""
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
@@ -148,7 +153,7 @@ def run_dir(m: Manifest, run: Run, fold: int) -> Path:
     return m.work_dir / run.name / f'fold{fold}'
 
 
-def active_runs(m: Manifest, p: ActionPaths, pipe: Pipeline) -> list[Run]:
+def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
     runs = []
     for run in m.runs:
         if run.needs_boxes and not p.has_boxes:
@@ -165,7 +170,7 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
     for fold in m.folds:
-        for run in active_runs(m, p, pipe):
+        for run in active_runs(m, p):
             wd = run_dir(m, run, fold)
             done = wd / 'done.json'
             options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
@@ -210,7 +215,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
 
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
-    runs = active_runs(m, p, pipe)
+    runs = active_runs(m, p)
     dumps: dict[str, list[Path]] = {}
     for run in runs:
         for fold in m.folds:

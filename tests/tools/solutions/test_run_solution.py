@@ -1,0 +1,50 @@
+"""tools/run_solution.py: bad input and missing weights end in a clear message, not a traceback."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tools import run_solution
+
+
+@pytest.fixture
+def action_copy(demo_manifest, tmp_path, monkeypatch):
+    """The demo's videos and CSVs laid out as an `action` dataset in a fresh folder."""
+    _, paths = demo_manifest
+    root = tmp_path / 'action'
+    for name in ('train', 'test'):
+        shutil.copytree(paths.root / name, root / name)
+    for name in ('train.csv', 'sample_submission.csv'):
+        shutil.copy(paths.root / name, root / name)
+    monkeypatch.setenv('DATA_ROOT', str(root))
+    monkeypatch.setenv('WORK_DIR', str(tmp_path / 'work'))
+    return root
+
+
+def test_unknown_video_in_train_csv_names_file_and_row(action_copy, capsys):
+    with open(action_copy / 'train.csv', 'a') as f:
+        f.write('not_there.mp4,move_up\n')
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    err = capsys.readouterr().err
+    assert '[podium] error:' in err and 'train.csv' in err and 'not_there' in err
+    assert not (action_copy / 'lists').exists()  # nothing half-written
+
+
+def test_oversampling_an_unknown_class_is_refused(action_copy, capsys):
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    assert "oversample class 'ride_kick' is not in the class list" in capsys.readouterr().err
+
+
+def test_missing_pretrained_weights_say_what_to_put_where(action_copy, capsys):
+    # the origin's class names, so that the manifest's oversampling applies
+    names = {'move_down': 'putup_umbrella', 'move_left': 'ride_kick',
+             'move_right': 'fall_down', 'move_up': 'jay_walk'}
+    csv = action_copy / 'train.csv'
+    text = csv.read_text()
+    for old, new in names.items():
+        text = text.replace(f',{old}\n', f',{new}\n')
+    csv.write_text(text)
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    err = capsys.readouterr().err
+    assert 'checkpoints/resnet50-0676ba61.pth' in err and 'no step downloads it' in err
