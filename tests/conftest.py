@@ -44,3 +44,13 @@ def run_cli(args: list[str], cwd: Path = REPO_ROOT, env: dict | None = None,
                 'OMP_NUM_THREADS': '1', **(env or {})}
     return subprocess.run(args, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout)
+
+
+class CreatesFileWhenUnpickled:
+    """A malicious checkpoint payload: unpickling it opens (creates) ``path``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import REPO_ROOT, TOY_CONFIG, run_cli
+from tests.conftest import REPO_ROOT, TOY_CONFIG, CreatesFileWhenUnpickled, run_cli
 
 pytestmark = pytest.mark.slow
 TRAIN = str(REPO_ROOT / 'tools/train.py')
@@ -73,14 +73,6 @@ def test_kill_then_resume_auto(tmp_path):
     assert f'Epoch(train) [{last + 1}]' in out.stdout
     assert f'Epoch(train) [{last}]' not in out.stdout
     assert (work_dir / f'epoch_{last + 2}.pth').is_file()
-
-
-class CreatesFileWhenUnpickled:
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (self.path, 'w'))
 
 
 def test_untrusted_load_from_is_refused(tmp_path):

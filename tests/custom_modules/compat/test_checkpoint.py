@@ -15,6 +15,7 @@ from custom_modules.compat import (
     record_trusted,
     trust_file,
 )
+from tests.conftest import CreatesFileWhenUnpickled
 
 
 class NeedsFullUnpickle:
@@ -22,16 +23,6 @@ class NeedsFullUnpickle:
 
     def __init__(self, value: int) -> None:
         self.value = value
-
-
-class CreatesFileWhenUnpickled:
-    """A malicious payload: unpickling it opens (creates) ``path``."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __reduce__(self):
-        return (open, (self.path, 'w'))
 
 
 def test_third_party_weights_with_numpy_load_weights_only(tmp_path):
