@@ -86,7 +86,8 @@ def is_trusted(path: str | os.PathLike) -> bool:
     real = osp.realpath(path)
     if real in _explicitly_trusted:
         return True
-    return (ledger_dir() / file_digest(real)).is_file()
+    ledger = ledger_dir()
+    return ledger.is_dir() and (ledger / file_digest(real)).is_file()  # hash only if needed
 
 
 def numpy_safe_globals() -> list[Any]:

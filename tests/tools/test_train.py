@@ -90,9 +90,12 @@ def test_untrusted_load_from_is_refused(tmp_path):
 def test_third_party_weights_load_from(tmp_path):
     """A plain state dict (as published pretrained weights are) loads weights-only."""
     work_dir = tmp_path / 'w'
-    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir),
-                   '--cfg-options', 'train_cfg.max_epochs=1'])
+    out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir), '--amp',
+                   '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1'])
     assert out.returncode == 0, out.stdout[-3000:]
+    if not torch.cuda.is_available():
+        assert '--amp needs a CUDA device' in out.stdout
+    assert 'Epoch(train) [1]' in out.stdout and 'Epoch(val)' not in out.stdout  # --no-validate
     state = torch.load(work_dir / 'epoch_1.pth', weights_only=False)['state_dict']
     plain = tmp_path / 'elsewhere' / 'pretrained.pth'
     plain.parent.mkdir()

@@ -18,8 +18,6 @@ def format_option(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         inner = ','.join(format_option(v) for v in value)
         return f'[{inner}]' if isinstance(value, list) else f'({inner},)'
-    if isinstance(value, bool):
-        return str(value)
     return str(value)
 
 

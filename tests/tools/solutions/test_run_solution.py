@@ -48,3 +48,12 @@ def test_missing_pretrained_weights_say_what_to_put_where(action_copy, capsys):
     assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
     err = capsys.readouterr().err
     assert 'checkpoints/resnet50-0676ba61.pth' in err and 'no step downloads it' in err
+
+
+def test_force_from_flag_or_environment(monkeypatch):
+    monkeypatch.delenv('FORCE', raising=False)
+    assert not run_solution.parse_args(['train']).force
+    assert run_solution.parse_args(['train', '--force']).force
+    monkeypatch.setenv('FORCE', '1')
+    args = run_solution.parse_args(['inference', '--solution', 'demo', '--gpus', '2'])
+    assert args.force and args.solution == 'demo' and args.gpus == 2
