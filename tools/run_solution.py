@@ -9,20 +9,32 @@ WORK_DIR, FOLDS (e.g. ``0,1,2``), FORCE=1 (redo every stage), PORT (rendezvous p
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.data.common import DataError  # noqa: E402
-from tools.solutions import action  # noqa: E402
-from tools.solutions.manifest import ManifestError, load_manifest  # noqa: E402
+from tools.solutions.manifest import Manifest, ManifestError, load_manifest  # noqa: E402
 from tools.solutions.stages import Pipeline, StageFailed  # noqa: E402
 
-FLOWS = {'action': (action.train_all, action.inference_all)}
+# A manifest's `flow` names a module of tools/solutions/ with train_all and inference_all.
+FLOWS = ('action', 'crash', 'sports', 'localize')
+Flow = Callable[[Manifest, int, Pipeline], 'Path | None']
+
+
+def flow_functions(manifest: Manifest) -> tuple[Flow, Flow]:
+    """``(train_all, inference_all)`` of the manifest's flow."""
+    if manifest.flow not in FLOWS:
+        raise ManifestError(f'{manifest.path}: unknown flow {manifest.flow!r} '
+                            f'(known: {", ".join(FLOWS)})')
+    module = importlib.import_module(f'tools.solutions.{manifest.flow}')
+    return module.train_all, module.inference_all
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         manifest = load_manifest(args.solution)
-        if manifest.flow not in FLOWS:
-            raise ManifestError(f'{manifest.path}: unknown flow {manifest.flow!r}')
-        train, inference = FLOWS[manifest.flow]
+        train, inference = flow_functions(manifest)
         pipe = Pipeline(force=args.force)
         print(f'[podium] {args.mode} {manifest.name}: data {manifest.data_root}, outputs '
               f'{manifest.work_dir}, folds {manifest.folds}, {args.gpus} process(es)', flush=True)

@@ -57,3 +57,11 @@ def test_force_from_flag_or_environment(monkeypatch):
     monkeypatch.setenv('FORCE', '1')
     args = run_solution.parse_args(['inference', '--solution', 'demo', '--gpus', '2'])
     assert args.force and args.solution == 'demo' and args.gpus == 2
+
+
+def test_unknown_flow_is_refused(tmp_path, capsys):
+    manifest = tmp_path / 'weird.py'
+    manifest.write_text("flow = 'teleport'\nruns = []\n")
+    assert run_solution.main(['train', '--solution', str(manifest), '--gpus', '0']) == 1
+    err = capsys.readouterr().err
+    assert "unknown flow 'teleport'" in err and 'action' in err and str(manifest) in err
