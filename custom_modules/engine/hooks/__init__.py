@@ -1,1 +1,4 @@
-"""Registered podium pieces; importing this package registers them."""
+"""Registered podium hooks; importing this package registers them."""
+from .progressive_unfreeze import ProgressiveUnfreezeHook, find_stages
+
+__all__ = ['ProgressiveUnfreezeHook', 'find_stages']

@@ -1,0 +1,171 @@
+"""Freeze a model part (the backbone), then hand its last stages back to the optimizer by epoch."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ...registry import register_in
+
+STAGE_ATTRS = ('stages', 'layers')
+
+
+def find_stages(module: nn.Module, stages: str | Sequence[str] = 'auto') -> list[nn.Module]:
+    """The stages of ``module`` in forward order.
+
+    ``'auto'``: mmpretrain ResNet's ``res_layers`` names, else a ``stages`` or ``layers`` attribute
+    (a ModuleList, or a list of child names as in MobileNetV3), else the direct children. A string
+    names such an attribute; a list of strings names the child modules themselves.
+    """
+    if isinstance(stages, str) and stages != 'auto':
+        return _stage_list(module, getattr(module, stages), stages)
+    if not isinstance(stages, str):
+        return [module.get_submodule(name) for name in stages]
+    if isinstance(getattr(module, 'res_layers', None), list):
+        return _stage_list(module, module.res_layers, 'res_layers')
+    for attr in STAGE_ATTRS:
+        if isinstance(getattr(module, attr, None), (nn.ModuleList, nn.Sequential, list)):
+            return _stage_list(module, getattr(module, attr), attr)
+    return list(module.children())
+
+
+def _stage_list(module: nn.Module, value: object, attr: str) -> list[nn.Module]:
+    if isinstance(value, (nn.ModuleList, nn.Sequential)):
+        return list(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [module.get_submodule(name) for name in value]
+    raise TypeError(f'{type(module).__name__}.{attr} is neither a ModuleList nor a list of '
+                    f'child names: {type(value).__name__}')
+
+
+@register_in(registry='HOOKS')
+class ProgressiveUnfreezeHook(Hook):
+    """Train a pretrained part frozen first, then unfreeze its last stages at given epochs.
+
+    Before the first scheduled epoch the whole ``module`` is frozen (``requires_grad=False``, its
+    norm layers in eval mode when ``freeze_bn``); from each scheduled epoch on, the last ``n``
+    stages train (``'all'``: the whole module). The state is derived from the current epoch, so a
+    resumed run is frozen exactly as the interrupted one was. Parameters the optimizer does not
+    hold yet are added to it with the first group's settings; every change is logged.
+
+    With several processes, DDP must be built with ``find_unused_parameters=True`` (frozen
+    parameters get no gradient): set ``model_wrapper_cfg = dict(type='MMDistributedDataParallel',
+    find_unused_parameters=True)``.
+
+    Args:
+        schedule: ``{epoch: n_last_stages or 'all'}`` with 1-based epochs as logged (iterations
+            when ``by_epoch=False``), e.g. ``{4: 3, 8: 'all'}``: frozen for epochs 1-3, the last 3
+            stages from epoch 4, everything from epoch 8. ``{3: 'all'}`` freezes for two epochs.
+        module: attribute path of the part to freeze on the model (``'backbone'``).
+        stages: how to find its stages (:func:`find_stages`).
+        freeze_bn: keep the frozen part's norm layers in eval mode (running stats unchanged).
+        by_epoch: schedule keys are epochs (True) or iterations (False).
+    """
+
+    priority = 'VERY_HIGH'  # before the optimizer is stepped and before other hooks log
+
+    def __init__(self, schedule: Mapping[int, int | str], module: str = 'backbone',
+                 stages: str | Sequence[str] = 'auto', freeze_bn: bool = True,
+                 by_epoch: bool = True) -> None:
+        self.schedule = {int(k): v for k, v in schedule.items()}
+        for point, count in self.schedule.items():
+            if point < 1:
+                raise ValueError(f'schedule keys are 1-based, got {point}')
+            if count != 'all' and not (isinstance(count, int) and count >= 0):
+                raise ValueError(f'schedule values are a stage count or "all", got {count!r}')
+        self.module = module
+        self.stages = stages
+        self.freeze_bn = freeze_bn
+        self.by_epoch = by_epoch
+        self._state: int | str | None = None  # trainable stages now (None: not applied yet)
+        self._frozen_norms: list[nn.Module] = []
+
+    def trainable_at(self, point: int) -> int | str:
+        """Stages trainable at 1-based epoch (or iteration) ``point``: 0 before the schedule."""
+        started = [k for k in self.schedule if k <= point]
+        return self.schedule[max(started)] if started else 0
+
+    def before_train(self, runner) -> None:
+        model = runner.model
+        if is_model_wrapper(model) and hasattr(model, 'find_unused_parameters') \
+                and not model.find_unused_parameters:
+            raise RuntimeError(
+                'ProgressiveUnfreezeHook: frozen parameters get no gradient, which DDP refuses '
+                'unless it is built with find_unused_parameters=True; add to the config: '
+                "model_wrapper_cfg = dict(type='MMDistributedDataParallel', "
+                'find_unused_parameters=True)')
+        self._apply(runner, (runner.epoch if self.by_epoch else runner.iter) + 1)
+
+    def before_train_epoch(self, runner) -> None:
+        if self.by_epoch:
+            self._apply(runner, runner.epoch + 1)
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        if not self.by_epoch:
+            self._apply(runner, runner.iter + 1)
+        for norm in self._frozen_norms:  # the loop calls model.train() after before_train_epoch
+            norm.eval()
+
+    def _apply(self, runner, point: int) -> None:
+        state = self.trainable_at(point)
+        if state == self._state:
+            return
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        part = model.get_submodule(self.module)
+        stages = find_stages(part, self.stages)
+        if state == 'all':
+            trainable = [part]
+        else:
+            if state > len(stages):
+                raise ValueError(f'ProgressiveUnfreezeHook: {state} stages asked for, '
+                                 f'{self.module} has {len(stages)}')
+            trainable = stages[len(stages) - state:] if state else []
+        for param in part.parameters():
+            param.requires_grad = False
+        for sub in trainable:
+            for param in sub.parameters():
+                param.requires_grad = True
+        trainable_modules = {id(m) for sub in trainable for m in sub.modules()}
+        self._frozen_norms = [m for m in part.modules() if self.freeze_bn and isinstance(
+            m, _BatchNorm) and id(m) not in trainable_modules]
+        for norm in self._frozen_norms:
+            norm.eval()
+        added = self._add_missing_to_optimizer(runner, [p for sub in trainable
+                                                        for p in sub.parameters()])
+        n_train = sum(p.numel() for p in part.parameters() if p.requires_grad)
+        n_all = sum(p.numel() for p in part.parameters())
+        what = 'all' if state == 'all' else f'last {state} of {len(stages)} stages'
+        unit = 'epoch' if self.by_epoch else 'iter'
+        runner.logger.info(
+            f'ProgressiveUnfreezeHook: {unit} {point}: {self.module} trainable: {what} '
+            f'({n_train:,} of {n_all:,} parameters)'
+            + (f'; {added} tensors added to the optimizer' if added else ''))
+        self._state = state
+
+    @staticmethod
+    def _add_missing_to_optimizer(runner, params: list[nn.Parameter]) -> int:
+        """Adds parameters the optimizer lacks (custom constructors may skip frozen ones)."""
+        if not params or not hasattr(runner, 'optim_wrapper') or runner.optim_wrapper is None:
+            return 0
+        optimizer = getattr(runner.optim_wrapper, 'optimizer', None)
+        if optimizer is None:  # OptimWrapperDict: several optimizers, none of them ours to pick
+            return 0
+        held = {id(p) for group in optimizer.param_groups for p in group['params']}
+        missing = [p for p in params if id(p) not in held]
+        if not missing:
+            return 0
+        template = {k: v for k, v in optimizer.param_groups[0].items() if k != 'params'}
+        optimizer.add_param_group({**template, 'params': missing})
+        schedulers = runner.param_schedulers or []
+        if isinstance(schedulers, dict):
+            schedulers = [s for group in schedulers.values() for s in group]
+        for scheduler in schedulers:  # schedulers keep one base value per group
+            target = getattr(scheduler, 'optimizer', None)  # an OptimWrapper or an optimizer
+            if getattr(target, 'param_groups', None) is optimizer.param_groups and hasattr(
+                    scheduler, 'base_values'):
+                scheduler.base_values.append(template.get(f'initial_{scheduler.param_name}',
+                                                          template[scheduler.param_name]))
+        return len(missing)
