@@ -1,4 +1,6 @@
 """Registered podium datasets; importing this package registers them."""
+from .localize_images import LocalizeDataset
+from .samplers import ClassBalancedSampler
 from .synthetic_patterns import SyntheticPatternDataset
 
-__all__ = ['SyntheticPatternDataset']
+__all__ = ['ClassBalancedSampler', 'LocalizeDataset', 'SyntheticPatternDataset']

@@ -41,5 +41,5 @@ def test_bad_folds(folds, message):
 
 
 def test_unknown_solution_lists_known_ones():
-    with pytest.raises(ManifestError, match='known: action, demo'):
+    with pytest.raises(ManifestError, match=r'known: action, .*\bdemo\b'):
         load_manifest('nope', env={})

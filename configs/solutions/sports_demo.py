@@ -1,0 +1,19 @@
+# Solution manifest: the sports flow on a tiny SYNTHETIC image dataset generated on first use
+# (tools/data/make_sports_demo.py: drawn checkerboards, discs and stripes, 4 classes) with a
+# TinyConvNet at 64 px, so the whole flow runs on a CPU in about a minute:
+#   bash train.sh 1 sports_demo && bash inference.sh 1 sports_demo
+#     ->  work_dirs/sports_demo/submission.csv
+_base_ = './sports.py'
+
+solution = 'sports_demo'
+data_root = 'data/sports_demo'
+work_dir = 'work_dirs/sports_demo'
+demo_data = True
+inputs = dict(classes='classes.txt', hidden_test_labels='test_labels_synthetic.csv')
+preprocess = dict(folds=4)
+auto_scale_lr = False
+
+runs = [
+    dict(name='tiny', kind='classifier', weight=1.0,
+         config='configs/sports/tinyconvnet_1xb16-cos-20e_sports-64.py'),
+]

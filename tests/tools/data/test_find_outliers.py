@@ -1,0 +1,116 @@
+"""tools/data/find_outliers.py: planted outliers rank first, rows stay with their images."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from tests.conftest import REPO_ROOT
+from tools.data.find_outliers import main, samples_from_csv, score
+from tools.data.make_sports_demo import render
+
+CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-20e_sports-64.py'
+CLASSES = ['disc', 'h_stripes', 'v_stripes']
+# a training disc again, labelled as stripes (a wrong label, as scraped data has); diagonal
+# stripes, which no class has (junk)
+PLANTED = {'x_wrong': 'h_stripes', 'x_diagonal': 'v_stripes'}
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory) -> Path:
+    """36 generated images + 2 planted outliers in a shuffled train.csv, and a model trained
+    on them for a few seconds (its embeddings know the classes)."""
+    import cv2
+    from mmengine.config import Config
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmpretrain.registry import MODELS, TRANSFORMS
+
+    import custom_modules  # noqa: F401
+
+    root = tmp_path_factory.mktemp('outliers')
+    (root / 'train').mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for cls in CLASSES:
+        for i in range(12):
+            image_id = f'{cls}_{i:02d}'
+            cv2.imwrite(str(root / 'train' / f'{image_id}.jpg'), render(cls, rng))
+            rows.append((image_id, cls))
+    yy, xx = np.mgrid[0:90, 0:90]
+    diagonal = np.where((xx + yy) % 20 < 10, 230, 30).astype(np.uint8)
+    cv2.imwrite(str(root / 'train' / 'x_diagonal.png'), np.dstack([diagonal] * 3))
+    cv2.imwrite(str(root / 'train' / 'x_wrong.jpg'),
+                cv2.imread(str(root / 'train' / 'disc_03.jpg')))
+    rows += list(PLANTED.items())
+    order = rng.permutation(len(rows))
+    pd.DataFrame([rows[i] for i in order], columns=['image_id', 'label']).to_csv(
+        root / 'train.csv', index=False)
+
+    cfg = Config.fromfile(str(CONFIG))
+    cfg.model.head.num_classes = len(CLASSES)
+    torch.manual_seed(0)
+    model = MODELS.build({**cfg.model, 'data_preprocessor': cfg.data_preprocessor})  # as Runner
+    model.init_weights()
+    pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_pipeline])
+    clean = [(i, c) for i, c in rows if i not in PLANTED]
+    batch = pseudo_collate([pipeline({'img_path': str(root / 'train' / f'{i}.jpg'),
+                                      'gt_label': CLASSES.index(c)}) for i, c in clean])
+    optim = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    model.train()
+    for _ in range(40):
+        data = model.data_preprocessor(batch, True)
+        loss = model.loss(data['inputs'], data['data_samples'])['loss']
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'dataset_meta': {'classes': tuple(CLASSES)}}}, root / 'model.pth')
+    return root
+
+
+def test_planted_outliers_rank_first_with_their_own_rows(data, tmp_path):
+    out = tmp_path / 'out'
+    assert main([str(CONFIG), str(data / 'model.pth'), '--csv', str(data / 'train.csv'),
+                 '--image-dir', str(data / 'train'), '--out-dir', str(out), '--top', '4',
+                 '--no-progress']) == 0
+    table = pd.read_csv(out / 'outliers.csv')
+    assert set(table['image_id'].head(2)) == set(PLANTED)
+    assert table.loc[table['iforest_z'].idxmax(), 'image_id'] == 'x_diagonal'  # junk: the forest
+    assert len(table) == 38 and table['rank'].tolist() == list(range(1, 39))
+    # every row describes its own image: id, label from train.csv and path agree
+    labels = dict(pd.read_csv(data / 'train.csv').values)
+    for row in table.itertuples():
+        assert Path(row.path).stem == row.image_id
+        assert row.label == labels[row.image_id]
+    wrong = table.set_index('image_id').loc['x_wrong']
+    assert wrong['nearest_class'] == 'disc' and bool(wrong['closer_to_other'])
+    assert (out / 'contact_sheet.png').stat().st_size > 1000
+    emb = np.load(out / 'embeddings.npz')
+    assert emb['embeddings'].shape[0] == 38
+    assert len(list((data / 'train').iterdir())) == 38  # nothing deleted
+
+
+def test_scores_follow_the_rows_not_their_order():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3)[:, :3] * 5
+    emb = np.concatenate([centres[k] + rng.normal(0, 0.3, (10, 3)) for k in range(3)])
+    labels = np.repeat(['a', 'b', 'c'], 10)
+    emb[4] = centres[2] + 0.1  # labelled a, sits in c
+    emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    perm = rng.permutation(30)
+    first, shuffled = score(emb, labels), score(emb[perm], labels[perm])
+    assert first['centroid_z'].idxmax() == 4 and first.loc[4, 'nearest_class'] == 'c'
+    assert first.loc[4, 'centroid_ratio'] > 1 and first.loc[4, 'closer_to_other']
+    assert first['score'].idxmax() == 4
+    for column in ('centroid_distance', 'centroid_ratio', 'centroid_z'):
+        np.testing.assert_allclose(shuffled[column].to_numpy(), first[column].to_numpy()[perm])
+
+
+def test_bad_rows_are_named(tmp_path):
+    (tmp_path / 'img').mkdir()
+    (tmp_path / 'train.csv').write_text('image_id,label\nnope,disc\n')
+    with pytest.raises(Exception, match=r'train.csv:2: image .nope. not found'):
+        samples_from_csv(tmp_path / 'train.csv', tmp_path / 'img')

@@ -1,0 +1,107 @@
+"""The sports flow: `train.sh 1 sports_demo` + `inference.sh 1 sports_demo` on generated images."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO_ROOT, run_cli
+from tools.solutions.manifest import load_manifest
+from tools.solutions.sports import SportsPaths, num_classes_keys, prepare_data, wiring
+from tools.solutions.stages import Pipeline, StageFailed
+
+
+def stage_status(output: str, stage: str) -> str:
+    match = re.search(rf'^{re.escape(stage)}\s+(ran|skipped|failed)\b', output, re.MULTILINE)
+    assert match, f'no {stage!r} row in the summary:\n{output[-3000:]}'
+    return match.group(1)
+
+
+def test_sports_demo_end_to_end(tmp_path):
+    env = {'DATA_ROOT': str(tmp_path / 'data'), 'WORK_DIR': str(tmp_path / 'work')}
+    train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'sports_demo'], env=env)
+    assert train.returncode == 0, train.stdout[-5000:]
+    assert stage_status(train.stdout, 'train tiny fold0') == 'ran'
+    row = re.search(r'^validate tiny fold0 .*accuracy=([\d.]+)\s+macro_f1=([\d.]+)\s+'
+                    r'baseline_acc=([\d.]+)', train.stdout, re.MULTILINE)
+    val_acc, val_f1, baseline = map(float, row.groups())
+    fold = tmp_path / 'work' / 'tiny' / 'fold0'
+    for name in ('curves.png', 'confusion_matrix.png', 'confusion_matrix.csv', 'val_report.txt'):
+        assert (fold / name).is_file(), name
+    assert 'weighted-random baseline' in (fold / 'val_report.txt').read_text()
+    assert (tmp_path / 'work' / 'validation_report.txt').is_file()
+    # the training shares of fold 0 (40/28/20/16 of 104, 3/4 of each in training) against
+    # the validation shares: sum q_c p_c
+    shares = [30 / 78, 21 / 78, 15 / 78, 12 / 78]
+    val_counts = [10, 7, 5, 4]
+    assert baseline == pytest.approx(sum(p * n / 26 for p, n in zip(shares, val_counts)),
+                                     abs=1e-4)
+
+    infer = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '1', 'sports_demo'], env=env)
+    assert infer.returncode == 0, infer.stdout[-5000:]
+    submission = tmp_path / 'work' / 'submission.csv'
+    assert infer.stdout.strip().splitlines()[-1] == str(submission)
+    sub = pd.read_csv(submission)
+    test = pd.read_csv(tmp_path / 'data' / 'test.csv')
+    assert list(sub.columns) == ['image_id', 'label']
+    assert sub['image_id'].tolist() == test['image_id'].tolist()
+    truth = pd.read_csv(tmp_path / 'data' / 'test_labels_synthetic.csv')
+    test_acc = float((sub['label'] == truth['label']).mean())
+    assert f'test_acc={test_acc:.4g}' in infer.stdout
+    print(f'sports_demo: val accuracy {val_acc:.3f} macro F1 {val_f1:.3f} (baseline '
+          f'{baseline:.3f}); test accuracy {test_acc:.3f}')
+    assert val_acc >= 0.6 and test_acc >= 0.6  # 4 classes: chance 0.25
+
+    again = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '1', 'sports_demo'], env=env)
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert stage_status(again.stdout, 'infer tiny fold0') == 'skipped'
+    assert stage_status(again.stdout, 'ensemble + submission') == 'skipped'
+
+
+@pytest.fixture(scope='module')
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp('sports')
+    env = {'DATA_ROOT': str(root / 'data'), 'WORK_DIR': str(root / 'work')}
+    m = load_manifest('sports_demo', env=env)
+    prepare_data(m, Pipeline(), SportsPaths(m))
+    return root, env
+
+
+def test_missing_pretrained_weights_name_the_file(demo):
+    from tools.solutions.sports import train_all
+
+    m = load_manifest('sports', env=demo[1])
+    with pytest.raises(StageFailed, match=r'checkpoints/efficientnetv2-s_3rdparty_in1k_'
+                                          r'20221220-f0eaff9d\.pth'):
+        train_all(m, 1, Pipeline())
+
+
+def test_wiring_points_every_split_at_the_data(demo):
+    m = load_manifest('sports', env=demo[1])
+    p = SportsPaths(m)
+    options = wiring(m.runs[0], p, 0)
+    lists = p.lists.resolve()
+    assert options['model.head.num_classes'] == 4
+    assert options['data_preprocessor.num_classes'] == 4
+    assert options['train_dataloader.dataset.ann_file'] == str(lists / 'train_fold0.txt')
+    assert options['val_dataloader.dataset.ann_file'] == str(lists / 'val_fold0.txt')
+    assert options['test_dataloader.dataset.ann_file'] == str(lists / 'test.txt')
+    assert options['test_dataloader.dataset.data_prefix'] == str(p.test_images.resolve())
+    assert options['val_evaluator.train_ann_file'] == str(lists / 'train_fold0.txt')
+
+
+def test_timm_classifier_keeps_num_classes_on_the_model():
+    config = REPO_ROOT / 'configs/sports/timm-efficientnetv2-s_4xb16-cos-30e_sports-384.py'
+    assert num_classes_keys(config)[0] == 'model.num_classes'
+
+
+def test_holdout_has_one_fold(demo, tmp_path):
+    manifest = tmp_path / 'holdout.py'
+    manifest.write_text(f"_base_ = '{REPO_ROOT}/configs/solutions/sports_demo.py'\n"
+                        "preprocess = dict(valid_size=0.25)\nfolds = [0, 1]\n")
+    m = load_manifest(str(manifest), env=demo[1])
+    p = SportsPaths(m)
+    assert p.split_lists(m.runs[0], 0) == ('train.txt', 'val.txt')
+    with pytest.raises(StageFailed, match='holdout'):
+        prepare_data(m, Pipeline(), p)

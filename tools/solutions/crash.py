@@ -1,0 +1,314 @@
+"""The crash flow: per-frame "crush moment" probabilities of dashcam videos.
+
+train:     (demo data) -> extract train frames -> frame table + k-fold by video -> train each
+           run x fold (class-balanced sampler, best checkpoint by validation AUC) -> curves.png
+inference: every test video through tools/infer_video.py's code path, per run x fold ->
+           per-video CSVs -> weighted mean over runs and folds, aligned by (video, frame) ->
+           ``submission.csv`` (video,frame_id,pred) -> metrics when the test labels exist ->
+           annotated videos on request.
+
+Every stage is skipped when its outputs are complete and newer than its inputs; an
+interrupted training resumes from its last checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import launch
+from .action import pretrained_options, run_dir
+from .manifest import Manifest, Run
+from .stages import Pipeline, StageFailed, touch_marker
+
+ANNOTATE_ENV = 'CRASH_ANNOTATE'
+
+
+class CrashPaths:
+    """Where the crash flow reads and writes, from the manifest's inputs."""
+
+    def __init__(self, m: Manifest) -> None:
+        inputs = m.get('inputs', {})
+        root = m.data_root
+        self.root = root
+        self.train_videos = root / inputs.get('train_videos', 'train')
+        self.train_labels = root / inputs.get('train_labels', 'train_labels')
+        self.test_videos = root / inputs.get('test_videos', 'test')
+        self.test_labels = root / inputs.get('test_labels', 'test_labels')
+        self.rawframes = root / 'rawframes'
+        self.lists = root / 'lists'
+
+    def test_video_files(self) -> list[Path]:
+        from tools.data.extract_frames import find_videos
+
+        return find_videos(self.test_videos)
+
+    @property
+    def has_test_labels(self) -> bool:
+        return self.test_labels.is_dir() and any(self.test_labels.glob('*.csv'))
+
+
+def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
+    """Demo data on first use, train frame extraction (resumable), then the frame lists."""
+    if m.get('demo_data'):
+        from tools.data.make_crash_demo import generate
+
+        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
+    for required in (p.train_videos, p.train_labels, p.test_videos):
+        if not required.exists():
+            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+                              f'"The crash solution"); set DATA_ROOT to your data folder')
+    pipe.stage('extract frames', lambda: extract(m, p))
+    inputs = [m.path, *p.train_labels.glob('*.csv'), *p.rawframes.glob('*/meta.json')]
+    pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs,
+               outputs=[p.lists / 'split.json', p.lists / 'frames.csv'])
+
+
+def extract(m: Manifest, p: CrashPaths) -> dict:
+    """Frames of the training videos (test videos are read directly by the inference)."""
+    from tools.data.extract_frames import ExtractOptions, extract_videos, find_videos
+
+    videos = find_videos(p.train_videos)
+    if not videos:
+        raise StageFailed(f'no videos in {p.train_videos}')
+    settings = m.get('extract', {})
+    report = extract_videos(videos, p.rawframes, ExtractOptions(**settings.get('options', {})),
+                            workers=settings.get('workers'))
+    if not report.ok:
+        bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
+        raise StageFailed(f'{len(report.failed)} videos could not be decoded ({bad}); see '
+                          f'{p.rawframes / "extract_report.json"}')
+    return {'videos': len(videos)}
+
+
+def preprocess(m: Manifest, p: CrashPaths) -> dict:
+    from tools.data.prep_crash import prepare_crash
+
+    settings = m.get('preprocess', {})
+    frames = prepare_crash(p.train_labels, p.rawframes, p.lists,
+                           folds=settings.get('folds', 5), seed=settings.get('seed', 0),
+                           frame_col=settings.get('frame_col'),
+                           type_col=settings.get('type_col')).frames
+    return {'frames': len(frames), 'crash_frames': int(frames['target'].sum())}
+
+
+def wiring(p: CrashPaths, fold: int) -> dict[str, Any]:
+    """``--cfg-options`` pointing a run's config at this dataset's fold lists and frames."""
+    frames = str(p.rawframes.resolve()) + '/'
+    lists = p.lists.resolve()
+    options: dict[str, Any] = {}
+    for split, ann in (('train', f'train_fold{fold}.txt'), ('val', f'val_fold{fold}.txt'),
+                       ('test', f'val_fold{fold}.txt')):
+        options[f'{split}_dataloader.dataset.data_root'] = ''
+        options[f'{split}_dataloader.dataset.ann_file'] = str(lists / ann)
+        options[f'{split}_dataloader.dataset.data_prefix.img_path'] = frames
+    return options
+
+
+def best_metrics(wd: Path) -> dict[str, float]:
+    """The validation scores of the run's best checkpoint (BestMetricsCheckpointHook's record)."""
+    state = wd / 'best_checkpoint.json'
+    if not state.is_file():
+        return {}
+    best = json.loads(state.read_text())
+    return {k: v for k, v in best.get('metrics', {}).items() if k.startswith('crash/')}
+
+
+def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
+    from tools.analysis.plot_curves import plot_training_curves
+
+    p = CrashPaths(m)
+    prepare_data(m, pipe, p)
+    for fold in m.folds:
+        for run in m.runs:
+            wd = run_dir(m, run, fold)
+            done = wd / 'done.json'
+            options = {**wiring(p, fold), **pretrained_options(m, run), **run.cfg_options}
+
+            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
+                resume = not pipe.force and not done.exists()  # continue an interrupted run
+                done.unlink(missing_ok=True)
+                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
+                             auto_scale_lr=m.get('auto_scale_lr', False))
+                plot_training_curves(wd, wd / 'curves.png')
+                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
+                return {}
+
+            pipe.stage(f'train {run.name} fold{fold}', do_train,
+                       inputs=[run.config, p.lists / f'train_fold{fold}.txt', m.path],
+                       outputs=[done], metrics=lambda wd=wd: best_metrics(wd))
+
+
+def annotate_requested(m: Manifest) -> bool:
+    """Annotated test videos: the manifest's ``annotate_videos``, or ``CRASH_ANNOTATE=1``."""
+    env = os.environ.get(ANNOTATE_ENV)
+    if env is not None and env != '':
+        return env not in ('0', 'false', 'False', 'no')
+    return bool(m.get('annotate_videos', False))
+
+
+def inference_device(gpus: int) -> str:
+    import torch
+
+    return 'cuda:0' if gpus >= 1 and torch.cuda.is_available() else 'cpu'
+
+
+def predict_fold(m: Manifest, run: Run, wd: Path, p: CrashPaths, device: str) -> dict:
+    """Every test video through infer_video's code path -> ``wd/test_preds/<stem>.csv``."""
+    from tools.infer_video import CsvAtomic, FramePredictor, infer_video, row_writer
+
+    settings = m.get('inference', {})
+    predictor = FramePredictor.from_config(run.config, launch.final_checkpoint(wd), device,
+                                           cfg_options=run.cfg_options or None)
+    out_dir = wd / 'test_preds'
+    frames = 0
+    for video in p.test_video_files():
+        out = CsvAtomic(out_dir / f'{video.stem}.csv', 'frame_id,pred')
+        try:
+            result = infer_video(predictor, video, batch_size=settings.get('batch_size', 32),
+                                 write_rows=row_writer(out, ''),
+                                 frame_base=settings.get('frame_base', 0), progress=True)
+        except BaseException:
+            out.abort()
+            raise
+        out.commit()
+        frames += len(result.probs)
+    touch_marker(out_dir / 'done.json', json.dumps({'frames': frames}))
+    return {'frames': frames}
+
+
+def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    p = CrashPaths(m)
+    if m.get('demo_data'):
+        from tools.data.make_crash_demo import generate
+
+        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
+    videos = p.test_video_files() if p.test_videos.is_dir() else []
+    if not videos:
+        raise StageFailed(f'{m.name}: no test videos in {p.test_videos}')
+    device = inference_device(gpus)
+    sources: list[tuple[Path, float]] = []  # (per-video CSV folder, weight)
+    for run in m.runs:
+        for fold in m.folds:
+            wd = run_dir(m, run, fold)
+            if not (wd / 'done.json').is_file():
+                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
+                                  f'missing): run `bash train.sh N {m.name}` first')
+            ckpt = launch.final_checkpoint(wd)
+            marker = wd / 'test_preds' / 'done.json'
+            pipe.stage(f'infer {run.name} fold{fold}',
+                       lambda run=run, wd=wd: predict_fold(m, run, wd, p, device),
+                       inputs=[ckpt, wd / 'done.json', *videos], outputs=[marker])
+            sources.append((wd / 'test_preds', run.weight / len(m.folds)))
+
+    submission = m.work_dir / 'submission.csv'
+
+    def do_ensemble() -> dict:
+        total = sum(w for _, w in sources)
+        merged = None
+        for folder, weight in sources:
+            parts = []
+            for video in videos:
+                df = pd.read_csv(folder / f'{video.stem}.csv')
+                df.insert(0, 'video', video.stem)
+                parts.append(df)
+            df = pd.concat(parts, ignore_index=True).set_index(['video', 'frame_id'])
+            if merged is None:
+                merged = df['pred'] * (weight / total)
+            else:
+                if not df.index.equals(merged.index):
+                    raise StageFailed(f'{folder}: frames differ from the other models\' '
+                                      'predictions (re-run inference with --force)')
+                merged = merged + df['pred'] * (weight / total)
+        out = merged.rename('pred').reset_index()
+        tmp = submission.with_name(f'.{submission.name}.tmp{os.getpid()}')
+        submission.parent.mkdir(parents=True, exist_ok=True)
+        out.to_csv(tmp, index=False, float_format='%.6f')
+        os.replace(tmp, submission)
+        metrics: dict[str, Any] = {'videos': len(videos), 'frames': len(out),
+                                   'models': len(sources)}
+        if p.has_test_labels:
+            metrics.update(score_submission(out, p, m))
+        return metrics
+
+    inputs = [f / 'done.json' for f, _ in sources] + [m.path]
+    pipe.stage('average folds + submission', do_ensemble, inputs=inputs, outputs=[submission])
+
+    if annotate_requested(m):
+        def do_annotate() -> dict:
+            sub = pd.read_csv(submission)
+            out_dir = m.work_dir / 'annotated'
+            for video in videos:
+                probs = sub.loc[sub['video'] == video.stem, 'pred'].to_numpy(np.float64)
+                labels_csv = p.test_labels / f'{video.stem}.csv'
+                annotate_file(video, probs, out_dir / f'{video.stem}.mp4',
+                              labels_csv if labels_csv.is_file() else None,
+                              frame_base=m.get('inference', {}).get('frame_base', 0))
+            return {'videos': len(videos)}
+
+        pipe.stage('annotated videos', do_annotate, inputs=[submission],
+                   outputs=[m.work_dir / 'annotated' / f'{v.stem}.mp4' for v in videos])
+    return submission
+
+
+def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
+    """AUC / accuracy / log loss of the averaged predictions on the held-out test labels."""
+    import numpy as np
+
+    from custom_modules.evaluation.crash_metrics import crash_scores
+    from tools.infer_video import check_label_count, load_labels_any_count
+
+    ys, ps = [], []
+    for stem, group in sub.groupby('video', sort=False):
+        labels_csv = p.test_labels / f'{stem}.csv'
+        if not labels_csv.is_file():
+            continue
+        video = next(v for v in p.test_video_files() if v.stem == stem)
+        labels = load_labels_any_count(labels_csv, video)
+        probs = group.sort_values('frame_id')['pred'].to_numpy(np.float64)
+        check_label_count(labels_csv, labels, len(probs), video)
+        ys.append(labels)
+        ps.append(probs)
+    if not ys:
+        return {}
+    scores = crash_scores(np.concatenate(ys), np.concatenate(ps),
+                          m.get('inference', {}).get('threshold', 0.5))
+    out = {f'test_{k}': v for k, v in scores.items() if k in ('auc', 'acc', 'log_loss')}
+    (m.work_dir / 'test_metrics.json').write_text(json.dumps({**scores, 'videos': len(ys)},
+                                                             indent=1))
+    return out
+
+
+def annotate_file(video: Path, probs, out: Path, labels_csv: Path | None,
+                  frame_base: int = 0, threshold: float = 0.5) -> None:
+    """Write ``video`` with each frame annotated by its (averaged) probability."""
+    from tools.infer_video import (
+        InferenceError,
+        VideoWriterAtomic,
+        annotate,
+        decode_bgr,
+        load_labels_any_count,
+        probe,
+    )
+
+    labels = load_labels_any_count(labels_csv, video) if labels_csv else None
+    fps, _, width, height = probe(video)
+    writer = VideoWriterAtomic(out, fps, (width, height))
+    n = 0
+    try:
+        for i, frame in enumerate(decode_bgr(video)):
+            if i >= len(probs):
+                raise InferenceError(f'{video}: more frames than predictions ({len(probs)})')
+            label = int(labels[i]) if labels is not None and i < len(labels) else None
+            writer.write(annotate(frame, i + frame_base, float(probs[i]), threshold, label))
+            n += 1
+        if n != len(probs):
+            raise InferenceError(f'{video}: {n} frames but {len(probs)} predictions')
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()

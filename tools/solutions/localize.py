@@ -1,0 +1,258 @@
+"""The localize flow (DESIGN.md): images + boxes -> folds -> class + box models -> submission.
+
+    train:      [demo data] -> prep_localize (folds) -> train each run x fold -> curves.png ->
+                validation predictions -> metrics (mIoU, accuracy, IoU@t) + top-k galleries
+    inference:  each run x fold on the test images -> probabilities and boxes (original pixels)
+                averaged over folds and runs -> submission.csv (image_id,label,score,xmin,ymin,
+                xmax,ymax; class names) + galleries [+ test metrics when hidden boxes exist]
+
+Every stage is skipped when its outputs are newer than its inputs; an interrupted training
+resumes from its last checkpoint.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import launch
+from .action import pretrained_options, read_names
+from .manifest import Manifest, Run
+from .stages import Pipeline, StageFailed, touch_marker
+
+VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
+BOX = ['xmin', 'ymin', 'xmax', 'ymax']
+SPLITS = ('train', 'val', 'test')
+
+
+class LocalizePaths:
+    """Where the localize flow reads and writes, from the manifest's inputs."""
+
+    def __init__(self, m: Manifest) -> None:
+        inputs = m.get('inputs', {})
+        self.root = m.data_root
+        self.train_dir = self.root / inputs.get('train_dir', 'train')
+        self.test_dir = self.root / inputs.get('test_dir', 'test')
+        classes = inputs.get('classes')
+        self.classes_file = self.root / classes if classes else None
+        hidden = inputs.get('hidden_test_boxes')
+        self.hidden_test_boxes = self.root / hidden if hidden else None
+        self.lists = self.root / 'lists'
+        self.annotations = self.lists / 'annotations.csv'
+        self.test_csv = self.lists / 'test.csv'
+        self.classes_txt = self.lists / 'classes.txt'
+
+    def classes(self) -> list[str]:
+        return read_names(self.classes_txt)
+
+
+def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
+    """Demo data on first use, then the folds table and the test list."""
+    if m.get('demo_data'):
+        from tools.data.make_localize_demo import generate
+
+        pipe.stage('generate demo data',
+                   lambda: {'generated': int(generate(p.root, m.get('demo_seed', 0)))})
+    for required in (p.train_dir, p.test_dir):
+        if not required.is_dir():
+            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+                              f'"The localize solution"); set DATA_ROOT to your data folder')
+    settings = m.get('preprocess', {})
+
+    def prep() -> dict:
+        from tools.data.prep_localize import prepare_localize
+
+        table = prepare_localize(p.train_dir, p.lists, classes=p.classes_file,
+                                 folds=settings.get('folds', 5), seed=settings.get('seed', 0),
+                                 test_dir=p.test_dir,
+                                 clip_boxes=settings.get('clip_boxes', False))
+        return {'images': len(table.table), 'classes': len(table.classes)}
+
+    inputs = [m.path, p.train_dir, p.test_dir, *p.train_dir.iterdir(), *p.test_dir.iterdir()]
+    inputs += [p.classes_file] if p.classes_file else []
+    pipe.stage('prepare folds', prep, inputs=inputs,
+               outputs=[p.annotations, p.test_csv, p.classes_txt])
+
+
+def wiring(run: Run, p: LocalizePaths, fold: int) -> dict[str, Any]:
+    """``--cfg-options`` that point a run's config at this dataset and fold."""
+    if run.kind != 'localizer':
+        raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} (localizer)')
+    options: dict[str, Any] = {'model.head.num_classes': len(p.classes())}
+    sources = {'train': (p.annotations, p.train_dir, 'train'),
+               'val': (p.annotations, p.train_dir, 'val'),
+               'test': (p.test_csv, p.test_dir, 'all')}
+    for split, (ann, images, subset) in sources.items():
+        key = f'{split}_dataloader.dataset'
+        options.update({f'{key}.ann_file': str(ann.resolve()),
+                        f'{key}.data_prefix.img_path': str(images.resolve()),
+                        f'{key}.classes': str(p.classes_txt.resolve()),
+                        f'{key}.split': subset})
+        if subset != 'all':
+            options[f'{key}.fold'] = fold
+    return options
+
+
+def val_as_test(p: LocalizePaths, fold: int) -> dict[str, Any]:
+    """Options that make the test loader read the fold's validation images."""
+    key = 'test_dataloader.dataset'
+    return {f'{key}.ann_file': str(p.annotations.resolve()),
+            f'{key}.data_prefix.img_path': str(p.train_dir.resolve()), f'{key}.split': 'val',
+            f'{key}.fold': fold}
+
+
+def run_dir(m: Manifest, run: Run, fold: int) -> Path:
+    return m.work_dir / run.name / f'fold{fold}'
+
+
+def score_predictions(preds, truth, iou_thrs=(0.5, 0.75)) -> dict[str, float]:
+    """mIoU, accuracy and IoU@t of predictions against ground truth, both as tables."""
+    from custom_modules.evaluation.localize_metric import localization_scores
+
+    merged = preds.merge(truth, on='image_id', suffixes=('', '_gt'))
+    if len(merged) != len(truth):
+        missing = sorted(set(truth['image_id']) - set(merged['image_id']))[:5]
+        raise StageFailed(f'predictions miss {len(truth) - len(merged)} images, e.g. {missing}')
+    return localization_scores(merged[BOX].to_numpy(), merged[[f'{b}_gt' for b in BOX]].to_numpy(),
+                               merged['label'].to_numpy(), merged['label_gt'].to_numpy(),
+                               iou_thrs)
+
+
+def validate(run: Run, p: LocalizePaths, wd: Path, fold: int, gpus: int, k: int) -> dict:
+    """Validation predictions -> val_predictions.csv, metrics.json and the galleries."""
+    import pandas as pd
+
+    from tools.analysis.best_worst import load_predictions, load_truth, plot_best_worst
+
+    dump = wd / 'val_preds.pkl'
+    options = {**wiring(run, p, fold), **run.cfg_options, **val_as_test(p, fold)}
+    launch.test(run.config, launch.final_checkpoint(wd), wd, gpus, options, dump,
+                wd / 'podium_val.log')
+    classes = p.classes()
+    preds = load_predictions(dump)
+    table = pd.read_csv(p.annotations, dtype={'image_id': str, 'file': str})
+    truth = load_truth(table[table['fold'] == fold], classes)
+    scores = score_predictions(preds, truth)
+    write_csv(wd / 'val_predictions.csv', preds, classes)
+    with open_atomic(wd / 'metrics.json') as f:
+        json.dump({'fold': fold, 'images': len(truth), **scores}, f, indent=2)
+    plot_best_worst(preds, p.train_dir, wd, truth=truth, k=k, classes=classes)
+    return scores
+
+
+def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
+    from tools.analysis.plot_curves import plot_training_curves
+
+    p = LocalizePaths(m)
+    prepare_data(m, pipe, p)
+    k = int(m.get('gallery_k', 3))
+    for fold in m.folds:
+        for run in m.runs:
+            wd = run_dir(m, run, fold)
+            done = wd / 'done.json'
+            options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
+
+            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
+                resume = not pipe.force and not done.exists()  # continue an interrupted run
+                done.unlink(missing_ok=True)
+                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
+                             auto_scale_lr=m.get('auto_scale_lr', False))
+                plot_training_curves(wd, wd / 'curves.png')
+                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
+                return {}
+
+            pipe.stage(f'train {run.name} fold{fold}', do_train,
+                       inputs=[run.config, p.annotations, m.path], outputs=[done],
+                       metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
+            pipe.stage(f'validate {run.name} fold{fold}',
+                       lambda run=run, wd=wd, fold=fold: validate(run, p, wd, fold, gpus, k),
+                       inputs=[done], outputs=[wd / 'metrics.json', wd / f'top{k}_best.png',
+                                               wd / f'top{k}_worst.png'])
+
+
+def write_csv(path: Path, preds, classes: list[str]) -> None:
+    """``image_id,label,score,xmin,ymin,xmax,ymax`` with class names, written atomically."""
+    out = preds[['image_id', 'label', 'score', *BOX]].copy()
+    out['label'] = [classes[int(i)] for i in out['label']]
+    out['score'] = out['score'].round(6)
+    out[BOX] = out[BOX].round(2)
+    with open_atomic(path) as f:
+        out.to_csv(f, index=False)
+
+
+def open_atomic(path: Path):
+    from tools.ensemble import atomic_write
+
+    return atomic_write(path, 'w', newline='', encoding='utf-8')
+
+
+def average_predictions(frames: list, weights: list[float], ids: list[str]):
+    """Weighted mean of class probabilities and boxes (original pixels), aligned by image id."""
+    import numpy as np
+    import pandas as pd
+
+    total = sum(weights)
+    probs, boxes = 0.0, 0.0
+    for frame, weight in zip(frames, weights):
+        frame = frame.set_index('image_id')
+        absent = [i for i in ids if i not in frame.index]
+        if absent:
+            raise StageFailed(f'a prediction file misses {len(absent)} test images, e.g. '
+                              f'{absent[:5]}')
+        frame = frame.loc[ids]
+        cols = sorted((c for c in frame.columns if c.startswith('prob_')),
+                      key=lambda c: int(c[5:]))
+        probs = probs + weight / total * frame[cols].to_numpy()
+        boxes = boxes + weight / total * frame[BOX].to_numpy()
+    out = pd.DataFrame({'image_id': ids, 'label': np.argmax(probs, 1),
+                        'score': np.max(probs, 1)})
+    out[BOX] = boxes
+    return out
+
+
+def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
+    import pandas as pd
+
+    from tools.analysis.best_worst import load_predictions, load_truth, plot_best_worst
+
+    p = LocalizePaths(m)
+    prepare_data(m, pipe, p)
+    dumps: list[tuple[Run, Path]] = []
+    for run in m.runs:
+        for fold in m.folds:
+            wd = run_dir(m, run, fold)
+            if not (wd / 'done.json').is_file():
+                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
+                                  f'missing): run `bash train.sh N {m.name}` first')
+            ckpt = launch.final_checkpoint(wd)
+            dump = wd / 'test_preds.pkl'
+            options = {**wiring(run, p, fold), **run.cfg_options}
+            pipe.stage(f'infer {run.name} fold{fold}',
+                       lambda run=run, ckpt=ckpt, wd=wd, options=options, dump=dump: launch.test(
+                           run.config, ckpt, wd, gpus, options, dump, wd / 'podium_test.log'),
+                       inputs=[ckpt, wd / 'done.json', p.test_csv], outputs=[dump])
+            dumps.append((run, dump))
+
+    submission = m.work_dir / 'submission.csv'
+    k = int(m.get('gallery_k', 3))
+    hidden = p.hidden_test_boxes if p.hidden_test_boxes and p.hidden_test_boxes.is_file() \
+        else None
+
+    def do_submission() -> dict:
+        classes = p.classes()
+        ids = pd.read_csv(p.test_csv, dtype={'image_id': str})['image_id'].tolist()
+        frames = [load_predictions(d) for _, d in dumps]
+        weights = [run.weight / len(m.folds) for run, _ in dumps]
+        preds = average_predictions(frames, weights, ids)
+        write_csv(submission, preds, classes)
+        truth = load_truth(hidden, classes) if hidden else None
+        plot_best_worst(preds, p.test_dir, m.work_dir, truth=truth, k=k, classes=classes)
+        metrics: dict[str, Any] = {'rows': len(preds), 'models': len(frames)}
+        if truth is not None:
+            metrics.update({f'test_{name}': v
+                            for name, v in score_predictions(preds, truth).items()})
+        return metrics
+
+    inputs = [d for _, d in dumps] + [p.test_csv, m.path] + ([hidden] if hidden else [])
+    pipe.stage('average folds + submission', do_submission, inputs=inputs, outputs=[submission])
+    return submission
