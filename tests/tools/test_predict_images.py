@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT, CreatesFileWhenUnpickled
 from tools.data.make_sports_demo import render
 from tools.predict_images import Predictor, items_from_csv, main
 
-CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-20e_sports-64.py'
+CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-30e_sports-64.py'
 CLASSES = ['ant', 'bee', 'cow']
 
 

@@ -245,9 +245,11 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
             for video in videos:
                 probs = sub.loc[sub['video'] == video.stem, 'pred'].to_numpy(np.float64)
                 labels_csv = p.test_labels / f'{video.stem}.csv'
+                settings = m.get('inference', {})
                 annotate_file(video, probs, out_dir / f'{video.stem}.mp4',
                               labels_csv if labels_csv.is_file() else None,
-                              frame_base=m.get('inference', {}).get('frame_base', 0))
+                              frame_base=settings.get('frame_base', 0),
+                              threshold=settings.get('threshold', 0.5))
             return {'videos': len(videos)}
 
         pipe.stage('annotated videos', do_annotate, inputs=[submission],
@@ -263,11 +265,12 @@ def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
     from tools.infer_video import check_label_count, load_labels_any_count
 
     ys, ps = [], []
+    videos = {v.stem: v for v in p.test_video_files()}
     for stem, group in sub.groupby('video', sort=False):
         labels_csv = p.test_labels / f'{stem}.csv'
         if not labels_csv.is_file():
             continue
-        video = next(v for v in p.test_video_files() if v.stem == stem)
+        video = videos[stem]
         labels = load_labels_any_count(labels_csv, video)
         probs = group.sort_values('frame_id')['pred'].to_numpy(np.float64)
         check_label_count(labels_csv, labels, len(probs), video)

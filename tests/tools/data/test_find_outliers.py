@@ -12,7 +12,7 @@ from tests.conftest import REPO_ROOT
 from tools.data.find_outliers import main, samples_from_csv, score
 from tools.data.make_sports_demo import render
 
-CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-20e_sports-64.py'
+CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-30e_sports-64.py'
 CLASSES = ['disc', 'h_stripes', 'v_stripes']
 # a training disc again, labelled as stripes (a wrong label, as scraped data has); diagonal
 # stripes, which no class has (junk)

@@ -20,8 +20,8 @@ def stage_status(output: str, stage: str) -> str:
 def test_crash_demo_train_and_inference(tmp_path):
     env = {'DATA_ROOT': str(tmp_path / 'data'), 'WORK_DIR': str(tmp_path / 'work'),
            'CRASH_ANNOTATE': '1'}
-    runner = ['python', str(REPO_ROOT / 'tools/run_solution.py')]
-    train = run_cli([*runner, 'train', '--solution', 'crash_demo'], env=env, timeout=300)
+    train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'crash_demo'], env=env,
+                    timeout=300)
     assert train.returncode == 0, train.stdout[-5000:]
     work = tmp_path / 'work'
     for fold in (0, 1):
@@ -41,7 +41,8 @@ def test_crash_demo_train_and_inference(tmp_path):
     val_auc = float(re.search(r'^train tiny fold0 .*crash/auc=([\d.]+)', train.stdout,
                               re.MULTILINE).group(1))
 
-    infer = run_cli([*runner, 'inference', '--solution', 'crash_demo'], env=env, timeout=300)
+    inference = ['bash', str(REPO_ROOT / 'inference.sh'), '1', 'crash_demo']
+    infer = run_cli(inference, env=env, timeout=300)
     assert infer.returncode == 0, infer.stdout[-5000:]
     submission = work / 'submission.csv'
     assert infer.stdout.strip().splitlines()[-1] == str(submission)
@@ -63,7 +64,7 @@ def test_crash_demo_train_and_inference(tmp_path):
           f'accuracy {metrics["acc"]:.3f}, log loss {metrics["log_loss"]:.3f}')
     assert metrics['frames'] == len(sub) and metrics['auc'] >= 0.9
 
-    again = run_cli([*runner, 'inference', '--solution', 'crash_demo'], env=env, timeout=300)
+    again = run_cli(inference, env=env, timeout=300)
     assert again.returncode == 0, again.stdout[-5000:]
     for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission'):
         assert stage_status(again.stdout, stage) == 'skipped'

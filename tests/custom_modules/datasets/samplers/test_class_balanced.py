@@ -129,3 +129,42 @@ def test_labels_from_cat_ids_and_errors():
         build(Labelled([0, 0, 1]), class_weights={5: 1.0})
     with pytest.raises(TypeError, match='needs the labels'):
         build([1, 2, 3])
+
+
+def _rank_main(rank: int, world: int, init_file: str, out_dir: str) -> None:
+    """One real rank (gloo): build the sampler with no seed (synchronised) and dump its share."""
+    import json
+
+    import torch.distributed as dist
+
+    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
+                            world_size=world)
+    try:
+        sampler = DATA_SAMPLERS.build(dict(type='ClassBalancedSampler', dataset=imbalanced()))
+        shares = {}
+        for epoch in (0, 1):
+            sampler.set_epoch(epoch)
+            shares[epoch] = list(sampler)
+        with open(f'{out_dir}/rank{rank}.json', 'w') as f:
+            json.dump({'seed': sampler.seed, 'shares': shares}, f)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_real_processes(tmp_path):
+    import json
+
+    import torch.multiprocessing as mp
+
+    mp.spawn(_rank_main, args=(2, str(tmp_path / 'init'), str(tmp_path)), nprocs=2)
+    ranks = [json.loads((tmp_path / f'rank{r}.json').read_text()) for r in (0, 1)]
+    assert ranks[0]['seed'] == ranks[1]['seed']  # a random seed, agreed across ranks
+    ds = imbalanced()
+    for epoch in ('0', '1'):
+        a, b = ranks[0]['shares'][epoch], ranks[1]['shares'][epoch]
+        assert len(a) == len(b) == 100
+        labels = ds.labels[a + b]
+        assert int(labels.sum()) == 100  # 50/50 over both ranks
+        neg = [{i for i in s if ds.labels[i] == 0} for s in (a, b)]
+        assert not neg[0] & neg[1]  # disjoint shares
+    assert ranks[0]['shares']['0'] != ranks[0]['shares']['1']

@@ -34,9 +34,9 @@ train_dataloader = dict(**loader, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(**loader, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(**loader, dataset=dict(pipeline=test_pipeline))
 
-optim_wrapper = dict(optimizer=dict(lr=0.05, weight_decay=1e-4))
-param_scheduler = dict(T_max=20, end=20)
-train_cfg = dict(max_epochs=20)
+optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=1e-4))
+param_scheduler = dict(T_max=30, end=30)
+train_cfg = dict(max_epochs=30)
 auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(save_best='cls/macro_f1', rule='greater'))
