@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
-from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
 from tools.ensemble import atomic_write  # noqa: E402
@@ -61,13 +61,13 @@ def make_images(n: int, seed: int = 0) -> list[np.ndarray]:
 def build(config: str | Path, device: torch.device):
     """The config's model (eval, on ``device``) and its test pipeline without file loading."""
     cfg = Config.fromfile(str(config))
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
+    steps = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] != 'LoadImageFromFile']
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
         model = MODELS.build(cfg.model)
+        pipeline = Compose(steps)
     model.init_weights()
     model.to(device).eval()
-    steps = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] != 'LoadImageFromFile']
-    return model, Compose(steps), cfg
+    return model, pipeline, cfg
 
 
 def timed(fn: Callable[[], object], device: torch.device) -> float:

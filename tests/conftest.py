@@ -1,6 +1,7 @@
 """Shared fixtures: the repository root, free ports and a runner for the real CLIs."""
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -27,6 +28,16 @@ def toy_config() -> Path:
 def _private_podium_cache(tmp_path_factory, monkeypatch):
     """Each test gets its own trust ledger, so no test trusts another's checkpoints."""
     monkeypatch.setenv('PODIUM_CACHE', str(tmp_path_factory.mktemp('podium_cache')))
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_scope():
+    """A test that builds in one library's scope must not change the next test's scope."""
+    from mmengine.registry import DefaultScope
+
+    saved = copy.copy(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = saved
 
 
 def free_port() -> int:

@@ -157,13 +157,12 @@ class Predictor:
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
         set_num_classes(cfg, num_classes)
-        self.scope = DefaultScope.get_instance(f'predict-{id(self)}',
-                                               scope_name=cfg.get('default_scope', 'mmpretrain'))
+        self.scope_name = cfg.get('default_scope', 'mmpretrain')  # never left as the global one
         model_cfg = dict(cfg.model)
         if cfg.get('data_preprocessor') is not None and 'data_preprocessor' not in model_cfg:
             model_cfg['data_preprocessor'] = dict(cfg.data_preprocessor)
         self._drop_init_cfg(model_cfg)
-        with DefaultScope.overwrite_default_scope(self.scope.scope_name):
+        with DefaultScope.overwrite_default_scope(self.scope_name):
             self.model = MODELS.build(model_cfg)
             self.pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
         load_checkpoint(self.model, str(checkpoint), map_location='cpu', strict=True)
@@ -182,7 +181,7 @@ class Predictor:
         from mmengine.registry import DefaultScope
 
         try:
-            with DefaultScope.overwrite_default_scope(self.scope.scope_name):
+            with DefaultScope.overwrite_default_scope(self.scope_name):
                 data = self.pipeline({'img_path': str(path)})
         except Exception as err:  # any decoder error: say which file
             raise ValueError(f'{path}: cannot read or transform the image ({err})') from err
