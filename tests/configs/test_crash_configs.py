@@ -44,9 +44,9 @@ def test_tiny_config_uses_the_crash_pieces():
 
 
 def test_manifests_and_missing_pretrained_message(tmp_path):
-    from tools.solutions.action import pretrained_options
     from tools.solutions.manifest import load_manifest
     from tools.solutions.stages import StageFailed
+    from tools.solutions.steps import pretrained_options
 
     demo = load_manifest('crash_demo', env={})
     assert demo.flow == 'crash' and demo.get('demo_data') and demo.folds == [0, 1]

@@ -5,13 +5,13 @@ after a crash continues; an interrupted training resumes from its last checkpoin
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from . import launch
-from .manifest import REPO_ROOT, Manifest, Run
-from .stages import Pipeline, StageFailed, touch_marker
+from .manifest import Manifest, Run
+from .stages import Pipeline, StageFailed
+from .steps import infer_step, pretrained_options, run_dir, train_step
 
 VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
 
@@ -134,25 +134,6 @@ def wiring(run: Run, p: ActionPaths, fold: int) -> dict[str, Any]:
     raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} (recognizer, detector)')
 
 
-def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
-    """The run's pretrained-weights options, or a clear error naming the file to put where."""
-    if not run.pretrained:
-        return {}
-    file = (REPO_ROOT / run.pretrained['file']).resolve()
-    if not file.is_file():
-        raise StageFailed(
-            f'run {run.name} starts from pretrained weights that are not here: put '
-            f'{run.pretrained.get("what", "the weights file")} at {file} '
-            f'(no step downloads it). To train from scratch instead, remove `pretrained` from '
-            f'the run {run.name!r} in {m.path}.')
-    return {k: str(file) if v == '{file}' else v
-            for k, v in run.pretrained.get('cfg_options', {}).items()}
-
-
-def run_dir(m: Manifest, run: Run, fold: int) -> Path:
-    return m.work_dir / run.name / f'fold{fold}'
-
-
 def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
     runs = []
     for run in m.runs:
@@ -165,29 +146,16 @@ def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     from tools.analysis.confusion_matrix import plot_confusion_matrix
-    from tools.analysis.plot_curves import plot_training_curves
 
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
     for fold in m.folds:
         for run in active_runs(m, p):
             wd = run_dir(m, run, fold)
-            done = wd / 'done.json'
             options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
             train_list = p.lists / (run.train_list.format(fold=fold) if run.kind == 'recognizer'
                                     else f'det_train_fold{fold}.json')
-
-            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
-                resume = not pipe.force and not done.exists()  # continue an interrupted run
-                done.unlink(missing_ok=True)
-                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
-                             auto_scale_lr=m.get('auto_scale_lr', False))
-                plot_training_curves(wd, wd / 'curves.png')
-                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
-                return {}
-
-            pipe.stage(f'train {run.name} fold{fold}', do_train,
-                       inputs=[run.config, train_list, m.path], outputs=[done],
+            train_step(m, pipe, run, fold, gpus, options, inputs=[train_list],
                        metrics=lambda wd=wd, run=run: launch.best_val_metrics(
                            wd, VAL_METRICS.get(run.kind, ())))
             if run.kind != 'recognizer':
@@ -219,17 +187,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: dict[str, list[Path]] = {}
     for run in runs:
         for fold in m.folds:
-            wd = run_dir(m, run, fold)
-            if not (wd / 'done.json').is_file():
-                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                                  f'missing): run `bash train.sh N {m.name}` first')
-            ckpt = launch.final_checkpoint(wd)
-            dump = wd / 'test_preds.pkl'
             options = {**wiring(run, p, fold), **run.cfg_options}
-            pipe.stage(f'infer {run.name} fold{fold}',
-                       lambda run=run, ckpt=ckpt, wd=wd, options=options, dump=dump: launch.test(
-                           run.config, ckpt, wd, gpus, options, dump, wd / 'podium_test.log'),
-                       inputs=[ckpt, wd / 'done.json', p.lists / 'test.txt'], outputs=[dump])
+            dump = infer_step(m, pipe, run, fold, gpus, options, p.lists / 'test.txt')
             dumps.setdefault(run.name, []).append(dump)
 
     recognizers = [r for r in runs if r.kind == 'recognizer']

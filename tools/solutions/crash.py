@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from . import launch
-from .action import pretrained_options, run_dir
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed, touch_marker
+from .steps import pretrained_options, run_dir, train_step, trained_checkpoint
 
 ANNOTATE_ENV = 'CRASH_ANNOTATE'
 
@@ -116,28 +116,15 @@ def best_metrics(wd: Path) -> dict[str, float]:
 
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
-    from tools.analysis.plot_curves import plot_training_curves
-
     p = CrashPaths(m)
     prepare_data(m, pipe, p)
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            done = wd / 'done.json'
             options = {**wiring(p, fold), **pretrained_options(m, run), **run.cfg_options}
-
-            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
-                resume = not pipe.force and not done.exists()  # continue an interrupted run
-                done.unlink(missing_ok=True)
-                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
-                             auto_scale_lr=m.get('auto_scale_lr', False))
-                plot_training_curves(wd, wd / 'curves.png')
-                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
-                return {}
-
-            pipe.stage(f'train {run.name} fold{fold}', do_train,
-                       inputs=[run.config, p.lists / f'train_fold{fold}.txt', m.path],
-                       outputs=[done], metrics=lambda wd=wd: best_metrics(wd))
+            train_step(m, pipe, run, fold, gpus, options,
+                       inputs=[p.lists / f'train_fold{fold}.txt'],
+                       metrics=lambda wd=wd: best_metrics(wd))
 
 
 def annotate_requested(m: Manifest) -> bool:
@@ -195,10 +182,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     for run in m.runs:
         for fold in m.folds:
             wd = run_dir(m, run, fold)
-            if not (wd / 'done.json').is_file():
-                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                                  f'missing): run `bash train.sh N {m.name}` first')
-            ckpt = launch.final_checkpoint(wd)
+            ckpt = trained_checkpoint(m, run, fold)
             marker = wd / 'test_preds' / 'done.json'
             pipe.stage(f'infer {run.name} fold{fold}',
                        lambda run=run, wd=wd: predict_fold(m, run, wd, p, device),

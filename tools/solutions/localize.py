@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import launch
-from .action import pretrained_options, read_names
+from .action import read_names
 from .manifest import Manifest, Run
-from .stages import Pipeline, StageFailed, touch_marker
+from .stages import Pipeline, StageFailed
+from .steps import infer_step, pretrained_options, run_dir, train_step
 
 VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
@@ -101,10 +102,6 @@ def val_as_test(p: LocalizePaths, fold: int) -> dict[str, Any]:
             f'{key}.fold': fold}
 
 
-def run_dir(m: Manifest, run: Run, fold: int) -> Path:
-    return m.work_dir / run.name / f'fold{fold}'
-
-
 def score_predictions(preds, truth, iou_thrs=(0.5, 0.75)) -> dict[str, float]:
     """mIoU, accuracy and IoU@t of predictions against ground truth, both as tables."""
     from custom_modules.evaluation.localize_metric import localization_scores
@@ -141,29 +138,15 @@ def validate(run: Run, p: LocalizePaths, wd: Path, fold: int, gpus: int, k: int)
 
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
-    from tools.analysis.plot_curves import plot_training_curves
-
     p = LocalizePaths(m)
     prepare_data(m, pipe, p)
     k = int(m.get('gallery_k', 3))
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            done = wd / 'done.json'
             options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
-
-            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
-                resume = not pipe.force and not done.exists()  # continue an interrupted run
-                done.unlink(missing_ok=True)
-                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
-                             auto_scale_lr=m.get('auto_scale_lr', False))
-                plot_training_curves(wd, wd / 'curves.png')
-                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
-                return {}
-
-            pipe.stage(f'train {run.name} fold{fold}', do_train,
-                       inputs=[run.config, p.annotations, m.path], outputs=[done],
-                       metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
+            done = train_step(m, pipe, run, fold, gpus, options, inputs=[p.annotations],
+                              metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
             pipe.stage(f'validate {run.name} fold{fold}',
                        lambda run=run, wd=wd, fold=fold: validate(run, p, wd, fold, gpus, k),
                        inputs=[done], outputs=[wd / 'metrics.json', wd / f'top{k}_best.png',
@@ -220,17 +203,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: list[tuple[Run, Path]] = []
     for run in m.runs:
         for fold in m.folds:
-            wd = run_dir(m, run, fold)
-            if not (wd / 'done.json').is_file():
-                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                                  f'missing): run `bash train.sh N {m.name}` first')
-            ckpt = launch.final_checkpoint(wd)
-            dump = wd / 'test_preds.pkl'
             options = {**wiring(run, p, fold), **run.cfg_options}
-            pipe.stage(f'infer {run.name} fold{fold}',
-                       lambda run=run, ckpt=ckpt, wd=wd, options=options, dump=dump: launch.test(
-                           run.config, ckpt, wd, gpus, options, dump, wd / 'podium_test.log'),
-                       inputs=[ckpt, wd / 'done.json', p.test_csv], outputs=[dump])
+            dump = infer_step(m, pipe, run, fold, gpus, options, p.test_csv)
             dumps.append((run, dump))
 
     submission = m.work_dir / 'submission.csv'

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from . import launch
-from .action import hidden_accuracy, pretrained_options, read_names
+from .action import hidden_accuracy, read_names
 from .manifest import Manifest, Run
-from .stages import Pipeline, StageFailed, touch_marker
+from .stages import Pipeline, StageFailed
+from .steps import infer_step, pretrained_options, run_dir, train_step
 
 VAL_METRICS = ('cls/accuracy', 'cls/macro_f1', 'cls/baseline_accuracy')
 KINDS = ('classifier', )
@@ -124,10 +125,6 @@ def wiring(run: Run, p: SportsPaths, fold: int) -> dict[str, Any]:
     return options
 
 
-def run_dir(m: Manifest, run: Run, fold: int) -> Path:
-    return m.work_dir / run.name / f'fold{fold}'
-
-
 def write_report(wd: Path, dump: Path, classes: list[str], train_list: Path) -> dict:
     """Per-class report of a validation dump beside the baseline: ``val_report.{json,txt}``."""
     from custom_modules.evaluation.classification_report import (
@@ -152,7 +149,6 @@ def write_report(wd: Path, dump: Path, classes: list[str], train_list: Path) -> 
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     from tools.analysis.confusion_matrix import plot_confusion_matrix
-    from tools.analysis.plot_curves import plot_training_curves
 
     p = SportsPaths(m)
     prepare_data(m, pipe, p)
@@ -161,22 +157,10 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            done = wd / 'done.json'
             options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
             train_list, val_list = (p.lists / name for name in p.split_lists(run, fold))
-
-            def do_train(run=run, wd=wd, done=done, options=options) -> dict:
-                resume = not pipe.force and not done.exists()  # continue an interrupted run
-                done.unlink(missing_ok=True)
-                launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
-                             auto_scale_lr=m.get('auto_scale_lr', False))
-                plot_training_curves(wd, wd / 'curves.png')
-                touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
-                return {}
-
-            pipe.stage(f'train {run.name} fold{fold}', do_train,
-                       inputs=[run.config, train_list, m.path], outputs=[done],
-                       metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
+            done = train_step(m, pipe, run, fold, gpus, options, inputs=[train_list],
+                              metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
 
             def do_validate(run=run, wd=wd, options=options, val_list=val_list,
                             train_list=train_list) -> dict:
@@ -270,17 +254,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: list[tuple[Run, Path]] = []
     for run in m.runs:
         for fold in m.folds:
-            wd = run_dir(m, run, fold)
-            if not (wd / 'done.json').is_file():
-                raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                                  f'missing): run `bash train.sh N {m.name}` first')
-            ckpt = launch.final_checkpoint(wd)
-            dump = wd / 'test_preds.pkl'
             options = {**wiring(run, p, fold), **run.cfg_options}
-            pipe.stage(f'infer {run.name} fold{fold}',
-                       lambda run=run, ckpt=ckpt, wd=wd, options=options, dump=dump: launch.test(
-                           run.config, ckpt, wd, gpus, options, dump, wd / 'podium_test.log'),
-                       inputs=[ckpt, wd / 'done.json', p.lists / 'test.txt'], outputs=[dump])
+            dump = infer_step(m, pipe, run, fold, gpus, options, p.lists / 'test.txt')
             dumps.append((run, dump))
 
     classes = p.classes()
