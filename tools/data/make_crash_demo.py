@@ -17,20 +17,12 @@ them) shake the camera and flash the picture bright orange, and the "after crush
 still, tilted, darker picture. Clips without a crash are all "before crush". The crush moment
 is therefore visually learnable by a tiny CNN at 64 px.
 
-Idempotent: a complete folder for the same seed and generator version is left alone; a stale
-one of ours is regenerated; ``--force`` always regenerates. The folder is built beside the
-output and moved into place at the end, so it is never half-written. A non-empty folder without
-our manifest is never touched.
+Idempotent and never half-written (``tools/data/synthetic_folder.py``): a complete folder for the
+same seed is left alone, ``--force`` regenerates, a folder not made by this generator is refused.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import os
-import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,9 +32,8 @@ if __package__ in (None, ''):
 import cv2
 import numpy as np
 
-from tools.data.make_demo_data import _csv_text, write_video
-
-logger = logging.getLogger(__name__)
+from tools.data.make_demo_data import write_video
+from tools.data.synthetic_folder import SyntheticFolder, csv_text, generator_main
 
 GENERATOR_VERSION = 1
 MANIFEST_NAME = 'synthetic_crash_demo_manifest.json'
@@ -177,99 +168,39 @@ def _build(stage: Path, seed: int, p: CrashDemoParams) -> dict[str, int]:
             write_video(stage / split / spec.name, render_clip(spec, p), p.fps)
             rows = [[t, kind] for t, kind in enumerate(spec.types())]
             (stage / f'{split}_labels' / f'{Path(spec.name).stem}.csv').write_text(
-                _csv_text(['frame', 'type'], rows), encoding='utf-8')
+                csv_text(['frame', 'type'], rows), encoding='utf-8')
     (stage / 'README_synthetic.txt').write_text(
         README.format(seed=seed, version=GENERATOR_VERSION), encoding='utf-8')
     return {f.relative_to(stage).as_posix(): f.stat().st_size
             for f in sorted(stage.rglob('*')) if f.is_file()}
 
 
+FOLDER = SyntheticFolder('make_crash_demo.py', MANIFEST_NAME, GENERATOR_VERSION)
+
+
 def read_manifest(out: str | Path) -> dict | None:
     """The generator manifest of ``out``, or None when there is none or it is unreadable."""
-    try:
-        data = json.loads((Path(out) / MANIFEST_NAME).read_text(encoding='utf-8'))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get('synthetic') is True else None
+    return FOLDER.read_manifest(out)
 
 
-def stale_reason(out: str | Path, seed: int, p: CrashDemoParams) -> str | None:
+def stale_reason(out: str | Path, seed: int, p: CrashDemoParams = CrashDemoParams()) -> str | None:
     """Why ``out`` is not a complete dataset for ``seed``/``p`` (None: it is complete)."""
-    m = read_manifest(out)
-    if m is None:
-        return f'no {MANIFEST_NAME}'
-    if m.get('version') != GENERATOR_VERSION or m.get('params') != asdict(p):
-        return f'made by generator version {m.get("version")} or with other parameters'
-    if m.get('seed') != seed:
-        return f'made with seed {m.get("seed")}, not {seed}'
-    for rel, size in (m.get('files') or {}).items():
-        f = Path(out) / rel
-        if not f.is_file() or f.stat().st_size != size:
-            return f'{rel} is missing or changed'
-    return None
+    return FOLDER.stale_reason(out, seed, asdict(p))
 
 
 def generate(out: str | Path = 'data/crash_demo', seed: int = 0, force: bool = False,
              p: CrashDemoParams = CrashDemoParams()) -> bool:
-    """Make the crash demo dataset in ``out`` unless it is already complete.
-
-    Returns:
-        True if it was (re)generated, False if a complete one was already there.
+    """Make the dataset in ``out`` unless a complete one is there; True if (re)generated.
 
     Raises:
         FileExistsError: ``out`` is a non-empty folder that this generator did not make.
     """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if read_manifest(out) is None:
-            raise FileExistsError(f'{out} exists and was not made by make_crash_demo.py (no '
-                                  f'{MANIFEST_NAME}); not touching it. Pick another --out.')
-        reason = stale_reason(out, seed, p)
-        if reason is None and not force:
-            return False
-        logger.info('regenerating %s (%s); derived data inside it goes too', out,
-                    'forced' if force else reason)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging-', dir=out.parent))
-    os.chmod(stage, 0o755)
-    old = None
-    try:
-        files = _build(stage, seed, p)
-        manifest = {'generator': 'podium tools/data/make_crash_demo.py', 'synthetic': True,
-                    'version': GENERATOR_VERSION, 'seed': seed, 'params': asdict(p),
-                    'files': files}
-        (stage / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + '\n',
-                                           encoding='utf-8')
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.old-', dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        if old is not None and not out.exists():
-            os.replace(old / out.name, out)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    logger.info('wrote the SYNTHETIC crash demo to %s (seed %d)', out, seed)
-    return True
+    return FOLDER.generate(out, seed, force, lambda stage: _build(stage, seed, p), asdict(p))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--out', default='data/crash_demo', help='output folder')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
-    parser.add_argument('--force', action='store_true', help='regenerate even if complete')
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format='[make_crash_demo] %(message)s')
-    try:
-        made = generate(args.out, args.seed, args.force)
-    except (FileExistsError, OSError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    print(f'{args.out}: {"generated" if made else "already complete"}')
-    return 0
+    return generator_main(argv, __doc__.split('\n\n')[0], 'data/crash_demo', generate,
+                          'make_crash_demo')
 
 
 if __name__ == '__main__':

@@ -17,19 +17,12 @@ position. So that a tiny CNN learns the class from a hundred images in seconds, 
 deliberately redundant (as in ``make_demo_data.py``): discs are drawn in warm (reddish) hues,
 squares in cool (bluish) ones. The box is the tight box of the drawn shape's pixels.
 
-Idempotent like ``make_demo_data.py``: a complete folder for the same seed and version is left
-alone, a stale one of ours is rebuilt (beside the output, then moved into place), and a
-non-empty folder without our manifest is never touched.
+Idempotent and never half-written (``tools/data/synthetic_folder.py``): a complete folder for the
+same seed is left alone, ``--force`` regenerates, a folder not made by this generator is refused.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import os
-import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -39,7 +32,7 @@ if __package__ in (None, ''):
 import cv2
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from tools.data.synthetic_folder import SyntheticFolder, generator_main
 
 GENERATOR_VERSION = 2
 MANIFEST_NAME = 'synthetic_localize_manifest.json'
@@ -119,30 +112,18 @@ def _build(stage: Path, seed: int, p: LocalizeDemoParams) -> dict[str, int]:
             for f in sorted(stage.rglob('*')) if f.is_file()}
 
 
+FOLDER = SyntheticFolder('make_localize_demo.py', MANIFEST_NAME, GENERATOR_VERSION)
+
+
 def read_manifest(out: str | Path) -> dict | None:
     """The generator manifest of ``out``, or None when there is none or it is unreadable."""
-    try:
-        data = json.loads((Path(out) / MANIFEST_NAME).read_text(encoding='utf-8'))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get('synthetic') is True else None
+    return FOLDER.read_manifest(out)
 
 
 def stale_reason(out: str | Path, seed: int,
                  p: LocalizeDemoParams = LocalizeDemoParams()) -> str | None:
     """Why ``out`` is not a complete dataset for ``seed``/``p`` (None: it is complete)."""
-    m = read_manifest(out)
-    if m is None:
-        return f'no {MANIFEST_NAME}'
-    if m.get('version') != GENERATOR_VERSION or m.get('params') != asdict(p):
-        return f'made by generator version {m.get("version")} or with other parameters'
-    if m.get('seed') != seed:
-        return f'made with seed {m.get("seed")}, not {seed}'
-    for rel, size in (m.get('files') or {}).items():
-        f = Path(out) / rel
-        if not f.is_file() or f.stat().st_size != size:
-            return f'{rel} is missing or changed'
-    return None
+    return FOLDER.stale_reason(out, seed, asdict(p))
 
 
 def generate(out: str | Path = 'data/localize_demo', seed: int = 0, force: bool = False,
@@ -152,57 +133,12 @@ def generate(out: str | Path = 'data/localize_demo', seed: int = 0, force: bool 
     Raises:
         FileExistsError: ``out`` is a non-empty folder that this generator did not make.
     """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if read_manifest(out) is None:
-            raise FileExistsError(f'{out} exists and was not made by make_localize_demo.py (no '
-                                  f'{MANIFEST_NAME}); not touching it. Pick another --out.')
-        reason = stale_reason(out, seed, p)
-        if reason is None and not force:
-            logger.info('%s is complete (seed %d); nothing to do', out, seed)
-            return False
-        logger.info('regenerating %s (%s)', out, 'forced' if force else reason)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging-', dir=out.parent))
-    os.chmod(stage, 0o755)
-    old = None
-    try:
-        files = _build(stage, seed, p)
-        manifest = {'generator': 'podium tools/data/make_localize_demo.py', 'synthetic': True,
-                    'version': GENERATOR_VERSION, 'seed': seed, 'params': asdict(p),
-                    'files': files}
-        (stage / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + '\n',
-                                           encoding='utf-8')
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.old-', dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        if old is not None and not out.exists():
-            os.replace(old / out.name, out)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    logger.info('wrote %d synthetic images to %s (seed %d)', p.n_train + p.n_test, out, seed)
-    return True
+    return FOLDER.generate(out, seed, force, lambda stage: _build(stage, seed, p), asdict(p))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--out', default='data/localize_demo',
-                        help='output folder (default: %(default)s)')
-    parser.add_argument('--seed', type=int, default=0, help='random seed (default: %(default)s)')
-    parser.add_argument('--force', action='store_true', help='regenerate even if complete')
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format='[make_localize_demo] %(message)s')
-    try:
-        generate(args.out, args.seed, args.force)
-    except (FileExistsError, OSError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return generator_main(argv, __doc__.split('\n\n')[0], 'data/localize_demo', generate,
+                          'make_localize_demo')
 
 
 if __name__ == '__main__':

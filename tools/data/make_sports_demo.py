@@ -19,22 +19,12 @@ colours, period, phase and size with pixel noise. The training classes are imbal
 (40/28/20/16) so the weighted-random baseline differs from uniform guessing; the test set is
 balanced (10 per class).
 
-Idempotent: a complete folder for the same seed and generator version is left alone; a stale
-one of ours is regenerated; ``--force`` always regenerates. The folder is built beside the
-output and moved into place at the end, so it is never half-written. A non-empty folder without
-our manifest is never touched.
+Idempotent and never half-written (``tools/data/synthetic_folder.py``): a complete folder for the
+same seed is left alone, ``--force`` regenerates, a folder not made by this generator is refused.
 """
 from __future__ import annotations
 
-import argparse
-import csv
-import io
-import json
-import logging
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ''):
@@ -43,7 +33,7 @@ if __package__ in (None, ''):
 import cv2
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from tools.data.synthetic_folder import SyntheticFolder, csv_text, generator_main
 
 GENERATOR_VERSION = 1
 MANIFEST_NAME = 'synthetic_sports_manifest.json'
@@ -94,14 +84,6 @@ def render(label: str, rng: np.random.Generator) -> np.ndarray:
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
-def _csv_text(header: list[str], rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator='\n')
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
 def _build(stage: Path, seed: int) -> dict[str, int]:
     """Write the dataset into ``stage``; return {relative path: size}, manifest excluded."""
     rng = np.random.default_rng(seed)
@@ -120,9 +102,9 @@ def _build(stage: Path, seed: int) -> dict[str, int]:
             rows[split].append([image_id, label])
     order = rng.permutation(len(rows['test']))
     texts = {
-        'train.csv': _csv_text(['image_id', 'label'], rows['train']),
-        'test.csv': _csv_text(['image_id'], [[rows['test'][i][0]] for i in order]),
-        'test_labels_synthetic.csv': _csv_text(['image_id', 'label'],
+        'train.csv': csv_text(['image_id', 'label'], rows['train']),
+        'test.csv': csv_text(['image_id'], [[rows['test'][i][0]] for i in order]),
+        'test_labels_synthetic.csv': csv_text(['image_id', 'label'],
                                                [rows['test'][i] for i in order]),
         'classes.txt': '\n'.join(CLASSES) + '\n',
         'README_synthetic.txt': README.format(seed=seed, version=GENERATOR_VERSION,
@@ -136,94 +118,31 @@ def _build(stage: Path, seed: int) -> dict[str, int]:
             for f in sorted(stage.rglob('*')) if f.is_file()}
 
 
+FOLDER = SyntheticFolder('make_sports_demo.py', MANIFEST_NAME, GENERATOR_VERSION)
+
+
 def read_manifest(out: str | Path) -> dict | None:
     """The generator manifest of ``out``, or None when there is none or it is unreadable."""
-    try:
-        data = json.loads((Path(out) / MANIFEST_NAME).read_text(encoding='utf-8'))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get('synthetic') is True else None
+    return FOLDER.read_manifest(out)
 
 
 def stale_reason(out: str | Path, seed: int) -> str | None:
     """Why ``out`` is not a complete dataset for ``seed`` (None: it is complete)."""
-    m = read_manifest(out)
-    if m is None:
-        return f'no {MANIFEST_NAME}'
-    if m.get('version') != GENERATOR_VERSION or m.get('seed') != seed:
-        return f'made by version {m.get("version")} with seed {m.get("seed")}'
-    for rel, size in (m.get('files') or {}).items():
-        f = Path(out) / rel
-        if not f.is_file() or f.stat().st_size != size:
-            return f'{rel} is missing or changed'
-    return None
+    return FOLDER.stale_reason(out, seed)
 
 
 def generate(out: str | Path = 'data/sports_demo', seed: int = 0, force: bool = False) -> bool:
-    """Make the dataset in ``out`` unless a complete one is there.
-
-    Returns:
-        True if it was (re)generated, False if a complete one was already there.
+    """Make the dataset in ``out`` unless a complete one is there; True if (re)generated.
 
     Raises:
         FileExistsError: ``out`` is a non-empty folder that this generator did not make.
     """
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if read_manifest(out) is None:
-            raise FileExistsError(f'{out} exists and was not made by make_sports_demo.py (no '
-                                  f'{MANIFEST_NAME}); not touching it. Pick another --out.')
-        reason = stale_reason(out, seed)
-        if reason is None and not force:
-            logger.info('%s is complete (seed %d); nothing to do', out, seed)
-            return False
-        logger.info('regenerating %s (%s); derived lists inside it go too', out,
-                    'forced' if force else reason)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f'.{out.name}.staging-', dir=out.parent))
-    os.chmod(stage, 0o755)
-    old = None
-    try:
-        files = _build(stage, seed)
-        manifest = {'generator': 'podium tools/data/make_sports_demo.py', 'synthetic': True,
-                    'version': GENERATOR_VERSION, 'seed': seed, 'files': files}
-        (stage / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + '\n',
-                                           encoding='utf-8')
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f'.{out.name}.old-', dir=out.parent))
-            os.replace(out, old / out.name)
-        os.replace(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        if old is not None and not out.exists():
-            os.replace(old / out.name, out)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    logger.info('wrote %d SYNTHETIC images to %s (seed %d)',
-                sum(TRAIN_COUNTS) + TEST_PER_CLASS * len(CLASSES), out, seed)
-    return True
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--out', default='data/sports_demo',
-                        help='output folder (default: %(default)s)')
-    parser.add_argument('--seed', type=int, default=0, help='random seed (default: %(default)s)')
-    parser.add_argument('--force', action='store_true', help='regenerate even if complete')
-    return parser.parse_args(argv)
+    return FOLDER.generate(out, seed, force, lambda stage: _build(stage, seed))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format='[make_sports_demo] %(message)s')
-    try:
-        generate(args.out, args.seed, args.force)
-    except (FileExistsError, OSError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return generator_main(argv, __doc__.split('\n\n')[0], 'data/sports_demo', generate,
+                          'make_sports_demo')
 
 
 if __name__ == '__main__':
