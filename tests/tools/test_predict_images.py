@@ -136,3 +136,14 @@ def _classes(tmp_path: Path) -> Path:
     path = tmp_path / 'classes.txt'
     path.write_text('\n'.join(CLASSES) + '\n')
     return path
+
+
+def test_sort_into_by_copy(data, tmp_path):
+    out, sorted_dir = tmp_path / 'preds.csv', tmp_path / 'copies'
+    assert main([str(CONFIG), str(data / 'model.pth'), '--csv', str(data / 'test.csv'),
+                 '--image-dir', str(data / 'img'), '--out', str(out), '--sort-into',
+                 str(sorted_dir), '--sort-mode', 'copy', '--no-progress']) == 0
+    files = [p for p in sorted_dir.rglob('*') if p.is_file()]
+    assert len(files) == len(read(out)) and not any(p.is_symlink() for p in files)
+    copied = next(p for p in files if p.name == 'sub__c.jpg')
+    assert copied.read_bytes() == (data / 'img' / 'sub' / 'c.jpg').read_bytes()

@@ -68,3 +68,19 @@ def test_crash_demo_train_and_inference(tmp_path):
     assert again.returncode == 0, again.stdout[-5000:]
     for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission'):
         assert stage_status(again.stdout, stage) == 'skipped'
+
+
+def test_crash_annotate_env_overrides_the_manifest(monkeypatch):
+    from types import SimpleNamespace
+
+    from tools.solutions.crash import annotate_requested
+
+    wants = SimpleNamespace(get=lambda key, default=None: True if key == 'annotate_videos'
+                            else default)
+    off = SimpleNamespace(get=lambda key, default=None: default)
+    monkeypatch.delenv('CRASH_ANNOTATE', raising=False)
+    assert annotate_requested(wants) and not annotate_requested(off)
+    monkeypatch.setenv('CRASH_ANNOTATE', '0')
+    assert not annotate_requested(wants)
+    monkeypatch.setenv('CRASH_ANNOTATE', '1')
+    assert annotate_requested(off)

@@ -153,3 +153,16 @@ def test_ddp_without_find_unused_parameters_is_refused(monkeypatch):
     monkeypatch.setattr(progressive_unfreeze, 'is_model_wrapper', lambda m: m is wrapped)
     with pytest.raises(RuntimeError, match='find_unused_parameters=True'):
         ProgressiveUnfreezeHook(schedule={1: 'all'}).before_train(_runner(wrapped))
+
+
+def test_schedule_in_iterations():
+    model = nn.Module()
+    model.backbone = TinyConvNet(num_stages=2, out_indices=(1, ))
+    hook = ProgressiveUnfreezeHook(schedule={5: 'all'}, by_epoch=False)
+    runner = _runner(model)
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)  # epochs do not count
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    runner.iter = 4  # the 5th iteration starts
+    hook.before_train_iter(runner, batch_idx=4)
+    assert all(p.requires_grad for p in model.backbone.parameters())
