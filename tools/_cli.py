@@ -76,11 +76,17 @@ def build_runner(cfg):
 def finish_distributed() -> None:
     """Tear the process group down before exit.
 
-    mmengine leaves it to interpreter shutdown, where gloo's threads can abort a rank
-    (``terminate called without an active exception``) after the work is done.
+    mmengine leaves it to interpreter shutdown, where gloo's worker threads, still owning
+    tensors, try to take the GIL of a dying interpreter and abort the rank
+    (``terminate called without an active exception``) after the work is done. Call it
+    once the runner is released: a live DDP wrapper keeps the group alive past
+    ``destroy_process_group``.
     """
+    import gc
+
     import torch.distributed as dist
 
+    gc.collect()  # the runner's model and optimizer, and with them the group's last users
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()

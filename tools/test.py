@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         add_dump(cfg, args.dump)
     runner = build_runner(cfg)
     runner.test()
+    del runner  # its DDP wrapper holds the process group: free it before the teardown
     finish_distributed()
     return 0
 

@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = merge_args(load_config(args), args)
     runner = build_runner(cfg)
     runner.train()
+    del runner  # its DDP wrapper holds the process group: free it before the teardown
     finish_distributed()
     return 0
 

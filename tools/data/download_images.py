@@ -341,9 +341,27 @@ def download(url_dir: str | Path, out_dir: str | Path, opts: Options | None = No
             results[futures[future]] = future.result()
             bar.update(1)
     summary = Summary([results[k] for k in range(len(jobs))])
+    _first_copy_wins(summary)
     _conflicts(summary)
     write_report(out_dir / REPORT_NAME, summary.results)
     return summary
+
+
+def _first_copy_wins(summary: Summary) -> None:
+    """Of equal images in one class, report the first listed as ``ok``, the rest ``duplicate``.
+
+    Threads finish in any order, so which copy was written first is chance; the report
+    must not be (a file kept by an earlier run stays the first).
+    """
+    first = {r.file: r for r in summary.results if r.status == 'skipped' and r.file}
+    for r in summary.results:
+        if r.status not in ('ok', 'duplicate') or not r.file:
+            continue
+        keeper = first.setdefault(r.file, r)
+        if keeper is r and r.status == 'duplicate':
+            r.status, r.reason = 'ok', ''
+        elif keeper is not r and r.status == 'ok':
+            r.status, r.reason = 'duplicate', 'same content as ' + r.file
 
 
 def _conflicts(summary: Summary) -> None:

@@ -174,3 +174,27 @@ def test_sizes():
     assert parse_size('20MB') == 20 * 1024 ** 2
     assert parse_size('512k') == 512 * 1024
     assert parse_size('1000') == 1000
+
+
+def test_first_listed_copy_is_kept_whatever_finished_first():
+    from tools.data.download_images import Result, Summary, _first_copy_wins
+
+    late_first = Result('cat', 3, 'u/a.jpg', 'duplicate', 'cat/abc.jpg', 10, 'abc', 1,
+                        'same content as cat/abc.jpg')
+    early_second = Result('cat', 5, 'u/b.jpg', 'ok', 'cat/abc.jpg', 10, 'abc', 1)
+    other = Result('cat', 6, 'u/c.jpg', 'ok', 'cat/def.jpg', 10, 'def', 1)
+    failed = Result('cat', 7, 'u/d.jpg', 'failed', reason='HTTP 404')
+    summary = Summary([late_first, early_second, other, failed])
+    _first_copy_wins(summary)
+    assert [r.status for r in summary.results] == ['ok', 'duplicate', 'ok', 'failed']
+    assert late_first.reason == '' and early_second.reason == 'same content as cat/abc.jpg'
+
+
+def test_a_file_kept_by_an_earlier_run_stays_the_first():
+    from tools.data.download_images import Result, Summary, _first_copy_wins
+
+    new = Result('cat', 2, 'u/new.jpg', 'duplicate', 'cat/abc.jpg', 10, 'abc', 1, 'same')
+    kept = Result('cat', 4, 'u/old.jpg', 'skipped', 'cat/abc.jpg', 10, 'abc', 0, 'earlier run')
+    summary = Summary([new, kept])
+    _first_copy_wins(summary)
+    assert new.status == 'duplicate' and kept.status == 'skipped'
