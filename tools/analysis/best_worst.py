@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +28,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from tools.analysis.confusion_matrix import load_dump  # noqa: E402
-from tools.ensemble import PredictionError, atomic_write, get_field, read_lines  # noqa: E402
+from tools.analysis.figures import save_png  # noqa: E402
+from tools.ensemble import PredictionError, get_field, read_lines  # noqa: E402
 
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
 GT_COLOUR, PRED_COLOUR = '#00c853', '#ff1744'
@@ -165,14 +165,7 @@ def _gallery(rows: pd.DataFrame, image_dir: Path, title: str, classes: Sequence[
     axes[0][0].legend(loc='lower left', fontsize=8, framealpha=0.7)
     fig.suptitle(title)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format='png', dpi=90)
-    finally:
-        plt.close(fig)
-    with atomic_write(out, 'wb') as f:
-        f.write(buffer.getvalue())
-    return out
+    return save_png(fig, out, dpi=90)
 
 
 def plot_best_worst(preds: pd.DataFrame | str | Path, image_dir: str | Path,

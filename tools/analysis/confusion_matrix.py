@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import pickle
 import sys
 from collections.abc import Sequence
@@ -32,6 +31,8 @@ if __package__ in (None, ''):  # run as a script: make the repo root importable
 
 import numpy as np  # noqa: E402
 
+from custom_modules.evaluation.classification_report import confusion, prf_from_matrix  # noqa: E402
+from tools.analysis.figures import save_png  # noqa: E402
 from tools.ensemble import (  # noqa: E402
     PredictionError,
     atomic_write,
@@ -116,12 +117,6 @@ def dump_labels(samples: Sequence[Any], num_classes: int,
     return np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
 
 
-def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
-    """``[C, C]`` int64 counts: row = true class, column = predicted class."""
-    flat = np.asarray(y_true) * num_classes + np.asarray(y_pred)
-    return np.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
-
-
 def row_normalised(counts: np.ndarray) -> np.ndarray:
     """Each row divided by its sum (rows of classes with no samples stay 0)."""
     totals = counts.sum(axis=1, keepdims=True)
@@ -130,11 +125,8 @@ def row_normalised(counts: np.ndarray) -> np.ndarray:
 
 def scores(counts: np.ndarray) -> dict[str, float]:
     """Accuracy and macro F1 (over the classes present in truth or predictions) of a matrix."""
-    tp = np.diag(counts).astype(np.float64)
-    true_n, pred_n = counts.sum(axis=1), counts.sum(axis=0)
-    present = (true_n + pred_n) > 0
-    f1 = np.divide(2 * tp, true_n + pred_n, out=np.zeros_like(tp), where=present)
-    return {'accuracy': float(tp.sum() / counts.sum()), 'macro_f1': float(f1[present].mean())}
+    return {'accuracy': float(np.trace(counts) / counts.sum()),
+            'macro_f1': prf_from_matrix(counts)[3]}
 
 
 def _draw(counts: np.ndarray, classes: Sequence[str], title: str):
@@ -193,8 +185,6 @@ def plot_confusion_matrix(dump: str | Path | Sequence[Any], classes: str | Path 
         PredictionError: unreadable inputs, samples without ground truth (label -1), labels or
             scores that do not match the class list.
     """
-    import matplotlib.pyplot as plt
-
     if isinstance(dump, str | Path):
         source, samples = str(dump), load_dump(dump)
     else:
@@ -203,20 +193,13 @@ def plot_confusion_matrix(dump: str | Path | Sequence[Any], classes: str | Path 
             raise PredictionError('dump: no samples')
     names = read_lines(classes) if isinstance(classes, str | Path) else list(classes)
     y_true, y_pred = dump_labels(samples, len(names), source)
-    counts = confusion_counts(y_true, y_pred, len(names))
+    counts = confusion(y_true, y_pred, len(names))
     result = scores(counts)
     title = (f'accuracy {result["accuracy"]:.2%}   macro F1 {result["macro_f1"]:.4f}   '
              f'({len(y_true)} samples, {Path(source).name})')
     fig = _draw(counts, names, title)
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format='png', dpi=100)
-    finally:
-        plt.close(fig)
-    out = Path(out)
+    out = save_png(fig, out)
     write_csv(out.with_suffix('.csv'), counts, names)
-    with atomic_write(out, 'wb') as f:
-        f.write(buffer.getvalue())
     return result
 
 

@@ -15,7 +15,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import math
@@ -28,7 +27,7 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tools.ensemble import atomic_write  # noqa: E402
+from tools.analysis.figures import save_png  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -247,22 +246,13 @@ def plot_training_curves(work_dir: str | Path, out: str | Path | None = None) ->
     Raises:
         ScalarsError: ``work_dir`` has no scalars, or one of its scalars files is corrupt.
     """
-    import matplotlib.pyplot as plt
-
     work_dir = Path(work_dir)
     out = Path(out) if out is not None else work_dir / 'curves.png'
     curves = load_curves(work_dir)
     runs = len(curves.sources)
     fig = draw_curves(curves, title=f'{work_dir.resolve().name} ({runs} run'
                       f'{"s" if runs > 1 else ""}{"" if curves.val else ", no validation"})')
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format='png', dpi=100)
-    finally:
-        plt.close(fig)
-    with atomic_write(out, 'wb') as f:
-        f.write(buffer.getvalue())
-    return out
+    return save_png(fig, out)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -11,7 +11,7 @@ from typing import Any
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_step, pretrained_options, run_dir, train_step
+from .steps import infer_step, run_dir, train_step, val_dump
 
 VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
 
@@ -152,21 +152,18 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     for fold in m.folds:
         for run in active_runs(m, p):
             wd = run_dir(m, run, fold)
-            options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
             train_list = p.lists / (run.train_list.format(fold=fold) if run.kind == 'recognizer'
                                     else f'det_train_fold{fold}.json')
-            train_step(m, pipe, run, fold, gpus, options, inputs=[train_list],
+            train_step(m, pipe, run, fold, gpus, wiring(run, p, fold), inputs=[train_list],
                        metrics=lambda wd=wd, run=run: launch.best_val_metrics(
                            wd, VAL_METRICS.get(run.kind, ())))
             if run.kind != 'recognizer':
                 continue
 
-            def do_validate(run=run, wd=wd, options=options, fold=fold) -> dict:
-                val_options = {**options, 'test_dataloader.dataset.ann_file':
-                               str((p.lists / f'val_fold{fold}.txt').resolve())}
-                dump = wd / 'val_preds.pkl'
-                launch.test(run.config, launch.final_checkpoint(wd), wd, gpus, val_options, dump,
-                            wd / 'podium_val.log')
+            def do_validate(run=run, wd=wd, fold=fold) -> dict:
+                val_list = str((p.lists / f'val_fold{fold}.txt').resolve())
+                dump = val_dump(m, run, fold, gpus, wiring(run, p, fold),
+                                {'test_dataloader.dataset.ann_file': val_list})
                 scores = plot_confusion_matrix(dump, p.lists / 'classes.txt',
                                                wd / 'confusion_matrix.png')
                 return {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
@@ -187,8 +184,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: dict[str, list[Path]] = {}
     for run in runs:
         for fold in m.folds:
-            options = {**wiring(run, p, fold), **run.cfg_options}
-            dump = infer_step(m, pipe, run, fold, gpus, options, p.lists / 'test.txt')
+            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.lists / 'test.txt')
             dumps.setdefault(run.name, []).append(dump)
 
     recognizers = [r for r in runs if r.kind == 'recognizer']

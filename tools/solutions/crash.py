@@ -20,7 +20,7 @@ from typing import Any
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed, touch_marker
-from .steps import pretrained_options, run_dir, train_step, trained_checkpoint
+from .steps import run_dir, train_step, trained_checkpoint
 
 ANNOTATE_ENV = 'CRASH_ANNOTATE'
 
@@ -121,8 +121,7 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            options = {**wiring(p, fold), **pretrained_options(m, run), **run.cfg_options}
-            train_step(m, pipe, run, fold, gpus, options,
+            train_step(m, pipe, run, fold, gpus, wiring(p, fold),
                        inputs=[p.lists / f'train_fold{fold}.txt'],
                        metrics=lambda wd=wd: best_metrics(wd))
 

@@ -19,7 +19,7 @@ from . import launch
 from .action import read_names
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_step, pretrained_options, run_dir, train_step
+from .steps import infer_step, run_dir, train_step, val_dump
 
 VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
@@ -115,16 +115,14 @@ def score_predictions(preds, truth, iou_thrs=(0.5, 0.75)) -> dict[str, float]:
                                iou_thrs)
 
 
-def validate(run: Run, p: LocalizePaths, wd: Path, fold: int, gpus: int, k: int) -> dict:
+def validate(m: Manifest, run: Run, p: LocalizePaths, wd: Path, fold: int, gpus: int,
+             k: int) -> dict:
     """Validation predictions -> val_predictions.csv, metrics.json and the galleries."""
     import pandas as pd
 
     from tools.analysis.best_worst import load_predictions, load_truth, plot_best_worst
 
-    dump = wd / 'val_preds.pkl'
-    options = {**wiring(run, p, fold), **run.cfg_options, **val_as_test(p, fold)}
-    launch.test(run.config, launch.final_checkpoint(wd), wd, gpus, options, dump,
-                wd / 'podium_val.log')
+    dump = val_dump(m, run, fold, gpus, wiring(run, p, fold), val_as_test(p, fold))
     classes = p.classes()
     preds = load_predictions(dump)
     table = pd.read_csv(p.annotations, dtype={'image_id': str, 'file': str})
@@ -144,11 +142,11 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
-            done = train_step(m, pipe, run, fold, gpus, options, inputs=[p.annotations],
+            done = train_step(m, pipe, run, fold, gpus, wiring(run, p, fold),
+                              inputs=[p.annotations],
                               metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
             pipe.stage(f'validate {run.name} fold{fold}',
-                       lambda run=run, wd=wd, fold=fold: validate(run, p, wd, fold, gpus, k),
+                       lambda run=run, wd=wd, fold=fold: validate(m, run, p, wd, fold, gpus, k),
                        inputs=[done], outputs=[wd / 'metrics.json', wd / f'top{k}_best.png',
                                                wd / f'top{k}_worst.png'])
 
@@ -203,8 +201,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: list[tuple[Run, Path]] = []
     for run in m.runs:
         for fold in m.folds:
-            options = {**wiring(run, p, fold), **run.cfg_options}
-            dump = infer_step(m, pipe, run, fold, gpus, options, p.test_csv)
+            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.test_csv)
             dumps.append((run, dump))
 
     submission = m.work_dir / 'submission.csv'

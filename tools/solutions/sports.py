@@ -22,7 +22,7 @@ from . import launch
 from .action import hidden_accuracy, read_names
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_step, pretrained_options, run_dir, train_step
+from .steps import infer_step, run_dir, train_step, val_dump
 
 VAL_METRICS = ('cls/accuracy', 'cls/macro_f1', 'cls/baseline_accuracy')
 KINDS = ('classifier', )
@@ -157,20 +157,15 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
     for fold in m.folds:
         for run in m.runs:
             wd = run_dir(m, run, fold)
-            options = {**wiring(run, p, fold), **pretrained_options(m, run), **run.cfg_options}
             train_list, val_list = (p.lists / name for name in p.split_lists(run, fold))
-            done = train_step(m, pipe, run, fold, gpus, options, inputs=[train_list],
+            done = train_step(m, pipe, run, fold, gpus, wiring(run, p, fold), inputs=[train_list],
                               metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
 
-            def do_validate(run=run, wd=wd, options=options, val_list=val_list,
+            def do_validate(run=run, wd=wd, fold=fold, val_list=val_list,
                             train_list=train_list) -> dict:
-                val_options = {**options,
-                               'test_dataloader.dataset.ann_file': str(val_list.resolve()),
-                               'test_dataloader.dataset.data_prefix':
-                                   str(p.train_images.resolve())}
-                dump = wd / 'val_preds.pkl'
-                launch.test(run.config, launch.final_checkpoint(wd), wd, gpus, val_options, dump,
-                            wd / 'podium_val.log')
+                dump = val_dump(m, run, fold, gpus, wiring(run, p, fold), {
+                    'test_dataloader.dataset.ann_file': str(val_list.resolve()),
+                    'test_dataloader.dataset.data_prefix': str(p.train_images.resolve())})
                 plot_confusion_matrix(dump, classes, wd / 'confusion_matrix.png')
                 return write_report(wd, dump, classes, train_list)
 
@@ -254,8 +249,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     dumps: list[tuple[Run, Path]] = []
     for run in m.runs:
         for fold in m.folds:
-            options = {**wiring(run, p, fold), **run.cfg_options}
-            dump = infer_step(m, pipe, run, fold, gpus, options, p.lists / 'test.txt')
+            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.lists / 'test.txt')
             dumps.append((run, dump))
 
     classes = p.classes()

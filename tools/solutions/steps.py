@@ -32,10 +32,12 @@ def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
 
 
 def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
-               options: Mapping[str, Any], inputs: Sequence[Path],
+               wiring: Mapping[str, Any], inputs: Sequence[Path],
                metrics: Callable[[], dict] | None = None) -> Path:
     """Stage ``train <run> fold<k>``: tools/train.py, then curves.png and the ``done.json`` marker.
 
+    ``wiring`` holds the flow's data options (lists, roots, classes); the run's pretrained
+    weights and then its own ``cfg_options`` go on top, so the manifest has the last word.
     An interrupted run (no marker yet) resumes from its last checkpoint unless ``--force``.
     Returns the marker, which later stages take as their input.
     """
@@ -45,6 +47,7 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     done = wd / 'done.json'
 
     def do_train() -> dict:
+        options = {**wiring, **pretrained_options(m, run), **run.cfg_options}
         resume = not pipe.force and not done.exists()  # continue an interrupted run
         done.unlink(missing_ok=True)
         launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
@@ -68,13 +71,31 @@ def trained_checkpoint(m: Manifest, run: Run, fold: int) -> Path:
 
 
 def infer_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
-               options: Mapping[str, Any], test_list: Path) -> Path:
-    """Stage ``infer <run> fold<k>``: tools/test.py --dump on the test list; returns the dump."""
+               wiring: Mapping[str, Any], test_list: Path) -> Path:
+    """Stage ``infer <run> fold<k>``: tools/test.py --dump on the test list; returns the dump.
+
+    The run's ``cfg_options`` go over the flow's ``wiring``, as in :func:`train_step`.
+    """
     wd = run_dir(m, run, fold)
+    options = {**wiring, **run.cfg_options}
     ckpt = trained_checkpoint(m, run, fold)
     dump = wd / 'test_preds.pkl'
     pipe.stage(f'infer {run.name} fold{fold}',
                lambda: launch.test(run.config, ckpt, wd, gpus, options, dump,
                                    wd / 'podium_test.log'),
                inputs=[ckpt, wd / 'done.json', test_list], outputs=[dump])
+    return dump
+
+
+def val_dump(m: Manifest, run: Run, fold: int, gpus: int, wiring: Mapping[str, Any],
+             val_split: Mapping[str, Any]) -> Path:
+    """tools/test.py --dump of the fold's trained checkpoint on its validation split.
+
+    ``val_split`` points the test loader at the fold's validation data; it goes over the
+    flow's ``wiring`` and the run's ``cfg_options``. Returns ``<run_dir>/val_preds.pkl``.
+    """
+    wd = run_dir(m, run, fold)
+    dump = wd / 'val_preds.pkl'
+    launch.test(run.config, trained_checkpoint(m, run, fold), wd, gpus,
+                {**wiring, **run.cfg_options, **val_split}, dump, wd / 'podium_val.log')
     return dump

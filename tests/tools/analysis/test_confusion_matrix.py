@@ -72,7 +72,7 @@ def test_matches_scikit_learn(kind, tmp_path, classes_file):
 def test_counts_normalised_rows_and_scores_by_hand():
     true = np.array([0, 0, 0, 1, 1, 2])
     pred = np.array([0, 0, 1, 1, 2, 2])
-    counts = cm.confusion_counts(true, pred, 4)
+    counts = cm.confusion(true, pred, 4)
     np.testing.assert_array_equal(counts, [[2, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0],
                                            [0, 0, 0, 0]])
     np.testing.assert_allclose(cm.row_normalised(counts)[0], [2 / 3, 1 / 3, 0, 0])

@@ -1,0 +1,89 @@
+"""The shared flow steps: which options reach tools/train.py and tools/test.py, and in what order
+they override each other (flow wiring < pretrained weights < the run's cfg_options < val split)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.solutions import launch, steps
+from tools.solutions.manifest import Manifest, Run
+from tools.solutions.stages import Pipeline, StageFailed
+
+
+@pytest.fixture
+def calls(monkeypatch, tmp_path):
+    """launch.train/test replaced by recorders; training leaves a checkpoint behind."""
+    seen: dict[str, dict] = {}
+
+    def fake_train(config, work_dir, gpus, options, resume, log_file, auto_scale_lr=False):
+        seen['train'] = dict(options)
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        (Path(work_dir) / 'epoch_1.pth').write_text('weights')
+        (Path(work_dir) / 'last_checkpoint').write_text(str(Path(work_dir) / 'epoch_1.pth'))
+
+    def fake_test(config, checkpoint, work_dir, gpus, options, dump, log_file):
+        seen.setdefault('test', []).append((Path(checkpoint).name, dict(options)))
+        Path(dump).write_bytes(b'dump')
+
+    monkeypatch.setattr(launch, 'train', fake_train)
+    monkeypatch.setattr(launch, 'test', fake_test)
+    monkeypatch.setattr('tools.analysis.plot_curves.plot_training_curves', lambda wd, out: out)
+    return seen
+
+
+def manifest(tmp_path: Path, pretrained: dict | None) -> tuple[Manifest, Run]:
+    config = tmp_path / 'model.py'
+    config.write_text('# a config\n')
+    path = tmp_path / 'solution.py'
+    path.write_text('# a manifest\n')
+    run = Run('m', 'classifier', config, pretrained=pretrained,
+              cfg_options={'train_dataloader.batch_size': 4, 'data_root': 'from-the-run'})
+    return Manifest('sol', path, 'sports', tmp_path / 'data', tmp_path / 'work', [0], [run],
+                    {}), run
+
+
+def test_run_options_override_wiring_and_pretrained_weights(calls, tmp_path):
+    weights = tmp_path / 'backbone.pth'
+    weights.write_text('w')
+    m, run = manifest(tmp_path, {'file': str(weights), 'cfg_options': {
+        'model.backbone.init_cfg.checkpoint': '{file}', 'train_dataloader.batch_size': 2}})
+    wiring = {'data_root': 'from-the-flow', 'train_dataloader.dataset.ann_file': 'train.txt'}
+    pipe = Pipeline()
+    train_list = tmp_path / 'train.txt'
+    train_list.write_text('a 0\n')
+
+    done = steps.train_step(m, pipe, run, 0, 1, wiring, inputs=[train_list])
+    assert done.is_file()
+    assert calls['train'] == {
+        'data_root': 'from-the-run',  # the run's cfg_options have the last word
+        'train_dataloader.dataset.ann_file': 'train.txt',  # the flow's wiring stays
+        'model.backbone.init_cfg.checkpoint': str(weights.resolve()),  # {file} filled in
+        'train_dataloader.batch_size': 4}  # the run over the pretrained defaults
+
+    dump = steps.infer_step(m, pipe, run, 0, 1, wiring, test_list=train_list)
+    assert dump == steps.run_dir(m, run, 0) / 'test_preds.pkl' and dump.is_file()
+    val = steps.val_dump(m, run, 0, 1, wiring, {'data_root': 'val-split'})
+    assert val == steps.run_dir(m, run, 0) / 'val_preds.pkl' and val.is_file()
+    (infer_ckpt, infer_options), (val_ckpt, val_options) = calls['test']
+    assert infer_ckpt == val_ckpt == 'epoch_1.pth'
+    # inference does not load the pretrained backbone: the trained checkpoint has it
+    assert infer_options == {'data_root': 'from-the-run', 'train_dataloader.batch_size': 4,
+                             'train_dataloader.dataset.ann_file': 'train.txt'}
+    assert val_options == {**infer_options, 'data_root': 'val-split'}  # the split wins
+
+
+def test_untrained_run_is_refused_before_testing(calls, tmp_path):
+    m, run = manifest(tmp_path, None)
+    with pytest.raises(StageFailed, match='bash train.sh N sol'):
+        steps.val_dump(m, run, 0, 1, {}, {})
+    with pytest.raises(StageFailed, match='is not trained'):
+        steps.infer_step(m, Pipeline(), run, 0, 1, {}, tmp_path / 'test.txt')
+    assert 'test' not in calls
+
+
+def test_missing_pretrained_weights_name_the_file(calls, tmp_path):
+    m, run = manifest(tmp_path, {'file': str(tmp_path / 'absent.pth'), 'what': 'the backbone'})
+    with pytest.raises(StageFailed, match=r'put the backbone at .*absent\.pth'):
+        steps.train_step(m, Pipeline(), run, 0, 1, {}, inputs=[])
+    assert 'train' not in calls
