@@ -4,7 +4,7 @@ One process loads podium's TSM config (model 1 of the action solution by default
 ``Recognizer2D`` = ``ResNetTSM`` + ``TSMHead``, ``ActionDataPreprocessor``, SGD with the
 TSM optimizer constructor and gradient clipping, podium's runtime and hooks), swaps its data for
 a tiny in-memory clip dataset and its train loop for the one below, builds the Runner
-(``tools/_cli.build_runner``) and calls ``runner.train()``. The loop then, in place of epochs,
+(``custom_modules.engine.runner.build_runner``) and calls ``runner.train()``. The loop then, in place of epochs,
 alternates two timed steps on the same data:
 
 - runner: ``next(dataloader)`` + ``EpochBasedTrainLoop.run_iter``, i.e. everything a real
@@ -53,7 +53,7 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.runner import EpochBasedTrainLoop  # noqa: E402
 from torch.utils.data import Dataset  # noqa: E402
 
-from tools._cli import build_runner  # noqa: E402
+from custom_modules.engine.runner import build_runner  # noqa: E402
 from tools.ensemble import atomic_write  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

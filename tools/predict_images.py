@@ -37,8 +37,8 @@ import numpy as np  # noqa: E402
 
 import custom_modules  # noqa: E402, F401  (first: compat patches, then registration)
 from custom_modules.compat import trust_file  # noqa: E402
+from custom_modules.utils.images import index_images, list_images  # noqa: E402
 from tools.data.common import DataError, Problems, read_table, report_duplicates  # noqa: E402
-from tools.data.prep_images import index_images, list_images  # noqa: E402
 
 
 @dataclass

@@ -19,9 +19,9 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.data.common import DataError  # noqa: E402
+from custom_modules.utils.cli import run_cli  # noqa: E402
 from tools.solutions.manifest import Manifest, ManifestError, load_manifest  # noqa: E402
-from tools.solutions.stages import Pipeline, StageFailed  # noqa: E402
+from tools.solutions.stages import Pipeline  # noqa: E402
 
 # A manifest's `flow` names a module of tools/solutions/ with train_all and inference_all.
 FLOWS = ('action', 'crash', 'sports', 'localize')
@@ -49,28 +49,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None) -> int:
+    """Runs the flow named by the arguments; errors propagate (see ``main``)."""
     args = parse_args(argv)
     t0 = time.monotonic()
+    manifest = load_manifest(args.solution)
+    train, inference = flow_functions(manifest)
+    pipe = Pipeline(force=args.force)
+    print(f'[podium] {args.mode} {manifest.name}: data {manifest.data_root}, outputs '
+          f'{manifest.work_dir}, folds {manifest.folds}, {args.gpus} process(es)', flush=True)
     try:
-        manifest = load_manifest(args.solution)
-        train, inference = flow_functions(manifest)
-        pipe = Pipeline(force=args.force)
-        print(f'[podium] {args.mode} {manifest.name}: data {manifest.data_root}, outputs '
-              f'{manifest.work_dir}, folds {manifest.folds}, {args.gpus} process(es)', flush=True)
-        try:
-            result = train(manifest, args.gpus, pipe) if args.mode == 'train' else inference(
-                manifest, args.gpus, pipe)
-        finally:
-            if pipe.records:
-                print('\n' + pipe.summary(), flush=True)
-    except (ManifestError, StageFailed, DataError) as err:
-        print(f'[podium] error: {err}', file=sys.stderr, flush=True)
-        return 1
+        result = train(manifest, args.gpus, pipe) if args.mode == 'train' else inference(
+            manifest, args.gpus, pipe)
+    finally:
+        if pipe.records:
+            print('\n' + pipe.summary(), flush=True)
     print(f'[podium] {args.mode} {manifest.name} finished in {time.monotonic() - t0:.0f} s')
     if result is not None:
         print(result.resolve())
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit status 0; 2 for bad data, manifest or usage; 1 for a stage that failed. A podium error
+    is printed as one message, anything else keeps its traceback."""
+    return run_cli(run, argv, prog='podium')
 
 
 if __name__ == '__main__':

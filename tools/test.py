@@ -13,12 +13,10 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools._cli import (  # noqa: E402
-    add_common_args,
-    build_runner,
-    finish_distributed,
-    load_config,
-)
+import custom_modules  # noqa: E402,F401  (first: compat patches, then registration)
+from custom_modules.engine.runner import build_runner, finish_distributed, load_config  # noqa: E402
+from custom_modules.utils.cli import add_common_args, run_cli  # noqa: E402
+from custom_modules.utils.errors import PodiumError  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def add_dump(cfg, dump: str) -> None:
     """Append mmengine's DumpResults to the test evaluator."""
     if not dump.endswith(('.pkl', '.pickle')):
-        raise ValueError(f'--dump must name a .pkl or .pickle file, got {dump}')
+        raise PodiumError(f'--dump must name a .pkl or .pickle file, got {dump}')
     evaluator = cfg.get('test_evaluator')
     if evaluator is None:
         evaluator = []
@@ -66,4 +64,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main, prog='test'))

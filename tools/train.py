@@ -14,12 +14,10 @@ from pathlib import Path
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools._cli import (  # noqa: E402
-    add_common_args,
-    build_runner,
-    finish_distributed,
-    load_config,
-)
+import custom_modules  # noqa: E402,F401  (first: compat patches, then registration)
+from custom_modules.engine.runner import build_runner, finish_distributed, load_config  # noqa: E402
+from custom_modules.utils.cli import add_common_args, run_cli  # noqa: E402
+from custom_modules.utils.errors import PodiumError  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,7 +53,7 @@ def merge_args(cfg, args: argparse.Namespace):
             print_log('AMP is already enabled in the config.', logger='current')
         else:
             if optim_type != 'OptimWrapper':
-                raise ValueError(f'--amp supports OptimWrapper, the config has {optim_type}')
+                raise PodiumError(f'--amp supports OptimWrapper, the config has {optim_type}')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
@@ -66,7 +64,7 @@ def merge_args(cfg, args: argparse.Namespace):
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise ValueError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` '
+            raise PodiumError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` '
                              f'in {args.config}')
         cfg.auto_scale_lr.enable = True
 
@@ -94,4 +92,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main, prog='train'))

@@ -33,11 +33,14 @@ from typing import Any
 
 import torch
 
+from ..utils.atomic import atomic_write_text
+from ..utils.errors import PodiumError
+
 _explicitly_trusted: set[str] = set()
 _digest_cache: dict[tuple[str, int, int], str] = {}
 
 
-class UntrustedCheckpointError(pickle.UnpicklingError):
+class UntrustedCheckpointError(PodiumError, pickle.UnpicklingError):
     """Raised for a checkpoint that needs a full unpickle but is not trusted."""
 
 
@@ -70,10 +73,7 @@ def record_trusted(path: str | os.PathLike) -> None:
     ledger = ledger_dir()
     ledger.mkdir(parents=True, exist_ok=True)
     entry = ledger / file_digest(path)
-    fd, tmp = tempfile.mkstemp(dir=ledger, prefix='.tmp-')
-    with os.fdopen(fd, 'w') as f:
-        f.write(osp.realpath(path) + '\n')
-    os.replace(tmp, entry)
+    atomic_write_text(entry, osp.realpath(path) + '\n')
 
 
 def trust_file(path: str | os.PathLike) -> None:

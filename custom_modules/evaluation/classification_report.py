@@ -20,6 +20,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from ..registry import register_in
+from ..utils.atomic import atomic_write_text
 
 
 @dataclass
@@ -208,11 +209,7 @@ class ClassificationReport(BaseMetric):
         report = classification_report(y_true, y_pred, num_classes, train_counts)
         logger.info('\n' + format_report(report, classes))
         if self.out_file:
-            out = Path(self.out_file)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name(f'.{out.name}.tmp{os.getpid()}')
-            tmp.write_text(report_json(report, classes), encoding='utf-8')
-            os.replace(tmp, out)  # readers never see half a file
+            atomic_write_text(self.out_file, report_json(report, classes))
         return {'accuracy': report.accuracy, 'macro_f1': report.macro_f1,
                 'baseline_accuracy': report.baseline_accuracy,
                 'baseline_macro_f1': report.baseline_macro_f1}

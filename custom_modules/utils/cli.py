@@ -1,6 +1,7 @@
 """What every podium command line shares: one way to end with a clear error."""
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
 
@@ -25,3 +26,19 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None],
         print(f'[{name}] interrupted', file=sys.stderr, flush=True)
         return 130
     return 0 if status is None else int(status)
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by train and test, as in OpenMMLab's tools."""
+    from mmengine.config import DictAction
+
+    parser.add_argument('--work-dir', help='directory for logs, checkpoints and dumps')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_cfg.max_epochs=2 "a.b=[1,2]"')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='how the processes were launched')
+    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
+                        help='allow a full unpickle of FILE (a checkpoint not written by a '
+                        'podium run on this machine); repeatable')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

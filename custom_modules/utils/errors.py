@@ -20,3 +20,8 @@ class RunFailed(PodiumError):
     """A started run (a training, a subprocess, a stage) did not finish."""
 
     exit_code = 1
+
+
+class InputError(PodiumError):
+    """What a command was given (data, a manifest, weights, an earlier step's outputs) cannot be
+    used; the message says what to put where (exit status 2)."""

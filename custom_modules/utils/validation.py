@@ -159,6 +159,12 @@ def read_class_list(path: str | Path, problems: Problems | None = None) -> list[
     return classes
 
 
+def read_lines(path: str | Path) -> list[str]:
+    """The non-blank lines of a text file, stripped (id lists, class lists written by podium)."""
+    return [line.strip() for line in Path(path).read_text(encoding='utf-8').splitlines()
+            if line.strip()]
+
+
 def duplicated(names: Iterable[str]) -> list[str]:
     """The names that occur more than once, in first-seen order."""
     return [n for n, c in Counter(names).items() if c > 1]

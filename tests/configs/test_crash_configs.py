@@ -46,6 +46,7 @@ def test_tiny_config_uses_the_crash_pieces():
 def test_manifests_and_missing_pretrained_message(tmp_path):
     from tools.solutions.manifest import load_manifest
     from tools.solutions.stages import StageFailed
+    from custom_modules.utils.errors import InputError
     from tools.solutions.steps import pretrained_options
 
     demo = load_manifest('crash_demo', env={})
@@ -53,6 +54,6 @@ def test_manifests_and_missing_pretrained_message(tmp_path):
     real = load_manifest('crash', env={'DATA_ROOT': str(tmp_path)})
     assert real.runs[0].config == EFFNET
     if not (REPO_ROOT / real.runs[0].pretrained['file']).is_file():
-        with pytest.raises(StageFailed, match=r'put .*EfficientNetV2-S weights.* at .*'
+        with pytest.raises(InputError, match=r'put .*EfficientNetV2-S weights.* at .*'
                                               r'efficientnetv2-s_in21k-pre-3rdparty_in1k'):
             pretrained_options(real, real.runs[0])

@@ -27,13 +27,13 @@ if __package__ in (None, ''):  # run as a script: make the repo root importable
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from custom_modules.utils.images import IMAGE_EXTS  # noqa: E402
 from tools.analysis.confusion_matrix import load_dump  # noqa: E402
 from tools.analysis.figures import save_png  # noqa: E402
 from tools.ensemble import PredictionError, get_field, read_lines  # noqa: E402
 
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
 GT_COLOUR, PRED_COLOUR = '#00c853', '#ff1744'
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
 def _numpy(value) -> np.ndarray:

@@ -40,19 +40,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from tools.data.common import atomic_write_json
+from custom_modules.utils.atomic import atomic_write_json
+from custom_modules.utils.video import (VIDEO_EXTS, BadVideo, find_videos,  # noqa: F401
+                                       frame_array, probe_video)
 
-VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv', '.flv')
+_frame_array = frame_array  # transitional alias
+
 RECORD_NAME = 'meta.json'
 REPORT_NAME = 'extract_report.json'
 PARTIAL_DIR = '.partial'
 RECORD_FORMAT = 1
 # A container may declare a few more frames than decode (edit lists); more missing = truncated.
 TRUNCATION_TOLERANCE = 0.02
-
-
-class BadVideo(Exception):
-    """A video that cannot be extracted; the message is the reason shown in the report."""
 
 
 @dataclass(frozen=True)
@@ -197,33 +196,6 @@ class ExtractionReport:
         }
 
 
-def find_videos(root: str | Path, exts: Iterable[str] = VIDEO_EXTS) -> list[Path]:
-    """All files under `root` (recursive) whose extension is in `exts` (case-insensitive)."""
-    exts = {e.lower() if e.startswith('.') else '.' + e.lower() for e in exts}
-    return sorted(p for p in Path(root).rglob('*') if p.is_file() and p.suffix.lower() in exts)
-
-
-def probe_video(path: str | Path) -> dict:
-    """Container metadata of a video without decoding: size, fps, declared frames, duration."""
-    with av.open(str(path)) as container:
-        if not container.streams.video:
-            raise BadVideo('no video stream')
-        stream = container.streams.video[0]
-        fps = float(stream.average_rate or stream.guessed_rate or 0)
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        else:
-            duration = (container.duration or 0) / av.time_base
-        return {
-            'width': stream.codec_context.width,
-            'height': stream.codec_context.height,
-            'fps': fps,
-            'declared_frames': int(stream.frames or 0),
-            'duration': duration,
-            'codec': stream.codec_context.name,
-        }
-
-
 def read_record(frame_dir: str | Path) -> FrameRecord | None:
     """The record in `frame_dir`, or None if it is missing or unreadable."""
     path = Path(frame_dir) / RECORD_NAME
@@ -318,45 +290,6 @@ class _FrameSelector:
         return self.fps if self.fps is not None else source_fps / self.every_n
 
 
-def _plane(plane: av.video.plane.VideoPlane, rows: int, cols: int) -> np.ndarray:
-    """A view of the first `rows` x `cols` bytes of a (line-padded) picture plane."""
-    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:rows, :cols]
-
-
-def _i420(frame: av.VideoFrame) -> np.ndarray:
-    """A yuv420p frame as one I420 array for OpenCV, sides rounded up to even (edge copied)."""
-    w, h = frame.width, frame.height
-    w2, h2 = w + w % 2, h + h % 2
-    out = np.empty((h2 * 3 // 2, w2), np.uint8)
-    y = out[:h2]
-    y[:h, :w] = _plane(frame.planes[0], h, w)
-    if w2 != w:
-        y[:h, w] = y[:h, w - 1]
-    if h2 != h:
-        y[h] = y[h - 1]
-    flat, n, q = out.reshape(-1), h2 * w2, (h2 // 2) * (w2 // 2)
-    flat[n:n + q] = _plane(frame.planes[1], h2 // 2, w2 // 2).ravel()
-    flat[n + q:] = _plane(frame.planes[2], h2 // 2, w2 // 2).ravel()
-    return out
-
-
-def _frame_array(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[np.ndarray, bool]:
-    """Copies a decoded frame out of the decoder at the output `size`: (array, is_i420).
-
-    yuv420p (nearly all H.264/H.265/MPEG-4 video) is scaled by FFmpeg's swscale in YUV (area
-    filter when shrinking; ~5x faster here than OpenCV's INTER_AREA on BGR) and kept as I420
-    planes, converted later by OpenCV (~3x faster than swscale's BGR output through PyAV).
-    Other pixel formats are converted to BGR by FFmpeg and resized by OpenCV.
-    """
-    if frame.format.name == 'yuv420p':
-        if (frame.width, frame.height) != size:
-            shrink = size[0] < frame.width or size[1] < frame.height
-            frame = frame.reformat(width=size[0], height=size[1],
-                                   interpolation='AREA' if shrink else 'BICUBIC')
-        return _i420(frame), True
-    return frame.to_ndarray(format='bgr24'), False
-
-
 class _Encoder:
     """Converts, resizes, encodes and writes frames, on `threads` threads (OpenCV frees the GIL)."""
 
@@ -385,7 +318,7 @@ class _Encoder:
             f.write(buf)  # numpy buffer, no extra copy
 
     def submit(self, frame: av.VideoFrame, index: int) -> None:
-        img, is_i420 = _frame_array(frame, self.size)
+        img, is_i420 = frame_array(frame, self.size)
         if self.pool is None:
             self._write(img, is_i420, index)
             return

@@ -84,7 +84,7 @@ def samples_from_list(list_file: str | Path, image_dir: str | Path,
 
 def samples_from_folder(folder: str | Path) -> list[Sample]:
     """One sub-folder per class; id = ``class/file``."""
-    from tools.data.prep_images import list_images
+    from custom_modules.utils.images import list_images
 
     folder = Path(folder)
     classes = sorted(d.name for d in folder.iterdir() if d.is_dir()) if folder.is_dir() else []

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from custom_modules.utils.images import image_size, list_images
 from tools.data.common import Problems, atomic_write_json, read_table
 from tools.data.extract_frames import (
     VIDEO_EXTS,
@@ -35,8 +36,6 @@ from tools.data.extract_frames import (
     load_frame_records,
     probe_video,
 )
-from tools.data.prep_images import list_images
-from tools.data.prep_localize import image_size
 
 
 def class_counts(csv: str | Path, column: str) -> dict[str, int]:

@@ -8,9 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from custom_modules.evaluation.submission_accuracy import submission_accuracy
+from custom_modules.utils.validation import read_lines
+
+from custom_modules.utils.errors import InputError
+
 from . import launch
 from .manifest import Manifest, Run
-from .stages import Pipeline, StageFailed
+from .stages import Pipeline
 from .steps import infer_step, run_dir, train_step, val_dump
 
 VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
@@ -43,15 +48,10 @@ class ActionPaths:
         return self.boxes_csv is not None and self.boxes_csv.is_file()
 
     def classes(self) -> list[str]:
-        return read_names(self.lists / 'classes.txt')
+        return read_lines(self.lists / 'classes.txt')
 
     def det_classes(self) -> list[str]:
-        return read_names(self.lists / 'det_classes.txt')
-
-
-def read_names(path: Path) -> list[str]:
-    """A class list written by the preprocessing: one name per line."""
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        return read_lines(self.lists / 'det_classes.txt')
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
@@ -62,7 +62,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     for required in (p.train_csv, p.sample_submission, p.train_videos, p.test_videos):
         if not required.exists():
-            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+            raise InputError(f'{m.name}: missing {required} (data contract: README, '
                               f'"The action solution"); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     # The frame records change only when a video is (re-)extracted.
@@ -81,14 +81,14 @@ def extract(m: Manifest, p: ActionPaths) -> dict:
     stems = [v.stem for v in videos]
     clashes = sorted({s for s in stems if stems.count(s) > 1})
     if clashes:
-        raise StageFailed(f'video names must be unique across {p.train_videos} and '
+        raise InputError(f'video names must be unique across {p.train_videos} and '
                           f'{p.test_videos} (they name the frame folders): {clashes[:5]}')
     options = ExtractOptions(**m.get('extract', {}).get('options', {}))
     report = extract_videos(videos, p.rawframes, options,
                             workers=m.get('extract', {}).get('workers'))
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
-        raise StageFailed(f'{len(report.failed)} videos could not be decoded ({bad}); see '
+        raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
                           f'{p.rawframes / "extract_report.json"}')
     return {'videos': len(videos)}
 
@@ -131,7 +131,7 @@ def wiring(run: Run, p: ActionPaths, fold: int) -> dict[str, Any]:
             options[f'{split}_dataloader.dataset.data_prefix.img'] = frames
             options[f'{split}_dataloader.dataset.metainfo.classes'] = det_classes
         return options
-    raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} (recognizer, detector)')
+    raise InputError(f'run {run.name}: unknown kind {run.kind!r} (recognizer, detector)')
 
 
 def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
@@ -189,7 +189,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
 
     recognizers = [r for r in runs if r.kind == 'recognizer']
     if not recognizers:
-        raise StageFailed(f'{m.path}: no recognizer run to predict classes with')
+        raise InputError(f'{m.path}: no recognizer run to predict classes with')
     ensembled = m.work_dir / 'ensemble.npz'
     classes = p.classes()
 
@@ -219,20 +219,9 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
                                      classes=classes, det_pkl=det_dump, det_classes=det_classes)
         metrics: dict[str, Any] = {'rows': len(names), 'changed_by_rules': len(changes)}
         if p.hidden_test_labels and p.hidden_test_labels.is_file():
-            metrics['test_acc'] = hidden_accuracy(submission, p.hidden_test_labels)
+            metrics['test_acc'] = submission_accuracy(submission, p.hidden_test_labels)
         return metrics
 
     inputs = [ensembled, p.sample_submission, m.path] + ([det_dump] if det_dump else [])
     pipe.stage('postprocess + submission', do_postprocess, inputs=inputs, outputs=[submission])
     return submission
-
-
-def hidden_accuracy(submission: Path, labels: Path) -> float:
-    """Share of rows whose class matches a hidden label file (the demo's synthetic truth)."""
-    import pandas as pd
-
-    sub, truth = pd.read_csv(submission), pd.read_csv(labels)
-    merged = sub.merge(truth, on=sub.columns[0], suffixes=('', '_true'))
-    if len(merged) != len(sub):
-        raise StageFailed(f'{labels}: labels for {len(merged)} of {len(sub)} submission rows')
-    return float((merged[sub.columns[1]] == merged[f'{sub.columns[1]}_true']).mean())

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.errors import InputError
+
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed, touch_marker
@@ -57,7 +59,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     for required in (p.train_videos, p.train_labels, p.test_videos):
         if not required.exists():
-            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+            raise InputError(f'{m.name}: missing {required} (data contract: README, '
                               f'"The crash solution"); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     inputs = [m.path, *p.train_labels.glob('*.csv'), *p.rawframes.glob('*/meta.json')]
@@ -71,13 +73,13 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
 
     videos = find_videos(p.train_videos)
     if not videos:
-        raise StageFailed(f'no videos in {p.train_videos}')
+        raise InputError(f'no videos in {p.train_videos}')
     settings = m.get('extract', {})
     report = extract_videos(videos, p.rawframes, ExtractOptions(**settings.get('options', {})),
                             workers=settings.get('workers'))
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
-        raise StageFailed(f'{len(report.failed)} videos could not be decoded ({bad}); see '
+        raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
                           f'{p.rawframes / "extract_report.json"}')
     return {'videos': len(videos)}
 
@@ -175,7 +177,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     videos = p.test_video_files() if p.test_videos.is_dir() else []
     if not videos:
-        raise StageFailed(f'{m.name}: no test videos in {p.test_videos}')
+        raise InputError(f'{m.name}: no test videos in {p.test_videos}')
     device = inference_device(gpus)
     sources: list[tuple[Path, float]] = []  # (per-video CSV folder, weight)
     for run in m.runs:

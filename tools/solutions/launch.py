@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.errors import InputError
+
 from .manifest import REPO_ROOT
 from .stages import StageFailed
 
@@ -89,7 +91,7 @@ def final_checkpoint(work_dir: Path) -> Path:
         path = Path(last.read_text().strip())
         if path.is_file():
             return path
-    raise StageFailed(f'no checkpoint in {work_dir}: train this run first (bash train.sh)')
+    raise InputError(f'no checkpoint in {work_dir}: train this run first (bash train.sh)')
 
 
 def best_val_metrics(work_dir: Path, keys: Sequence[str]) -> dict[str, float]:

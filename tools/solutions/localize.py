@@ -15,8 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.validation import read_lines
+
+from custom_modules.utils.errors import InputError
+
 from . import launch
-from .action import read_names
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
 from .steps import infer_step, run_dir, train_step, val_dump
@@ -44,7 +47,7 @@ class LocalizePaths:
         self.classes_txt = self.lists / 'classes.txt'
 
     def classes(self) -> list[str]:
-        return read_names(self.classes_txt)
+        return read_lines(self.classes_txt)
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
@@ -56,7 +59,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
                    lambda: {'generated': int(generate(p.root, m.get('demo_seed', 0)))})
     for required in (p.train_dir, p.test_dir):
         if not required.is_dir():
-            raise StageFailed(f'{m.name}: missing {required} (data contract: README, '
+            raise InputError(f'{m.name}: missing {required} (data contract: README, '
                               f'"The localize solution"); set DATA_ROOT to your data folder')
     settings = m.get('preprocess', {})
 
@@ -78,7 +81,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
 def wiring(run: Run, p: LocalizePaths, fold: int) -> dict[str, Any]:
     """``--cfg-options`` that point a run's config at this dataset and fold."""
     if run.kind != 'localizer':
-        raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} (localizer)')
+        raise InputError(f'run {run.name}: unknown kind {run.kind!r} (localizer)')
     options: dict[str, Any] = {'model.head.num_classes': len(p.classes())}
     sources = {'train': (p.annotations, p.train_dir, 'train'),
                'val': (p.annotations, p.train_dir, 'val'),

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.errors import PodiumError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class ManifestError(ValueError):
+class ManifestError(PodiumError, ValueError):
     """A manifest that cannot be run, with the reason and the file."""
 
 

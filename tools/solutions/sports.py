@@ -18,8 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from custom_modules.evaluation.submission_accuracy import submission_accuracy
+from custom_modules.utils.validation import read_lines
+
+from custom_modules.utils.errors import InputError
+
 from . import launch
-from .action import hidden_accuracy, read_names
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
 from .steps import infer_step, run_dir, train_step, val_dump
@@ -51,7 +55,7 @@ class SportsPaths:
         self.num_folds = None if self.valid_size else settings.get('folds', 5)
 
     def classes(self) -> list[str]:
-        return read_names(self.lists / 'classes.txt')
+        return read_lines(self.lists / 'classes.txt')
 
     def split_lists(self, run: Run, fold: int) -> tuple[str, str]:
         """``(train list, val list)`` names of a fold (holdout: fold 0 = train.txt/val.txt)."""
@@ -69,10 +73,10 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
     required = [p.train_folder] if p.train_folder else [p.train_csv, p.train_images]
     for path in (*required, p.test_csv, p.test_images):
         if not path.exists():
-            raise StageFailed(f'{m.name}: missing {path} (data contract: README, "The sports '
+            raise InputError(f'{m.name}: missing {path} (data contract: README, "The sports '
                               f'solution"); set DATA_ROOT to your data folder')
     if p.valid_size and m.folds != [0]:
-        raise StageFailed(f'{m.path}: a holdout split (preprocess.valid_size) has one fold, 0; '
+        raise InputError(f'{m.path}: a holdout split (preprocess.valid_size) has one fold, 0; '
                           f'got folds {m.folds}')
     # A folder's mtime changes when images are added or removed: the lists are rebuilt then.
     inputs = [f for f in (p.train_csv, p.test_csv, p.classes_file, m.path) if f]
@@ -110,7 +114,7 @@ def num_classes_keys(config: Path) -> list[str]:
 def wiring(run: Run, p: SportsPaths, fold: int) -> dict[str, Any]:
     """``--cfg-options`` that point a run's config at this dataset and fold."""
     if run.kind not in KINDS:
-        raise StageFailed(f'run {run.name}: unknown kind {run.kind!r} ({", ".join(KINDS)})')
+        raise InputError(f'run {run.name}: unknown kind {run.kind!r} ({", ".join(KINDS)})')
     lists = p.lists.resolve()
     train_list, val_list = p.split_lists(run, fold)
     options: dict[str, Any] = {key: len(p.classes()) for key in num_classes_keys(run.config)}
@@ -206,7 +210,7 @@ def write_summary(path: Path, reports: list[tuple[Run, int, Path]]) -> dict:
 
 def test_ids_by_path(p: SportsPaths) -> tuple[list[str], dict[str, str]]:
     """test.csv's ids in order, and absolute image path -> id (from test.txt / test_ids.txt)."""
-    ids = read_names(p.lists / 'test_ids.txt')
+    ids = read_lines(p.lists / 'test_ids.txt')
     paths = [line.rsplit(' ', 1)[0] for line in
              (p.lists / 'test.txt').read_text(encoding='utf-8').splitlines() if line.strip()]
     if len(paths) != len(ids):
@@ -279,7 +283,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
         metrics: dict[str, Any] = {'rows': len(ids), 'models': len(dumps),
                                    'mean_top1_prob': float(np.max(probs, 1).mean())}
         if p.hidden_test_labels and p.hidden_test_labels.is_file():
-            metrics['test_acc'] = hidden_accuracy(submission, p.hidden_test_labels)
+            metrics['test_acc'] = submission_accuracy(submission, p.hidden_test_labels)
         return metrics
 
     pipe.stage('ensemble + submission', do_submission,

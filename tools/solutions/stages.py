@@ -1,11 +1,13 @@
 """Stages that skip themselves when their outputs are complete and newer than their inputs."""
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from custom_modules.utils.atomic import atomic_write_text
+from custom_modules.utils.errors import RunFailed
 
 
 def up_to_date(inputs: Iterable[Path], outputs: Iterable[Path]) -> bool:
@@ -28,8 +30,8 @@ class StageRecord:
     note: str = ''
 
 
-class StageFailed(RuntimeError):
-    """A stage failed; the message says which one and where its log is."""
+class StageFailed(RunFailed, RuntimeError):
+    """A stage failed; the message says which one and where its log is (exit status 1)."""
 
 
 class Pipeline:
@@ -82,7 +84,4 @@ class Pipeline:
 
 def touch_marker(path: Path, text: str = '') -> None:
     """Write a completion marker atomically (last, after the stage's real outputs)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)

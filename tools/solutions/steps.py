@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.errors import InputError
+
 from . import launch
 from .manifest import REPO_ROOT, Manifest, Run
-from .stages import Pipeline, StageFailed, touch_marker
+from .stages import Pipeline, touch_marker
 
 
 def run_dir(m: Manifest, run: Run, fold: int) -> Path:
@@ -22,7 +24,7 @@ def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
         return {}
     file = (REPO_ROOT / run.pretrained['file']).resolve()
     if not file.is_file():
-        raise StageFailed(
+        raise InputError(
             f'run {run.name} starts from pretrained weights that are not here: put '
             f'{run.pretrained.get("what", "the weights file")} at {file} '
             f'(no step downloads it). To train from scratch instead, remove `pretrained` from '
@@ -65,7 +67,7 @@ def trained_checkpoint(m: Manifest, run: Run, fold: int) -> Path:
     """The checkpoint a finished training left, or an error saying to train first."""
     wd = run_dir(m, run, fold)
     if not (wd / 'done.json').is_file():
-        raise StageFailed(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
+        raise InputError(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
                           f'missing): run `bash train.sh N {m.name}` first')
     return launch.final_checkpoint(wd)
 

@@ -12,6 +12,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from ...registry import register_in
+from ...utils.atomic import atomic_write_json
 
 STATE_FILE = 'best_checkpoint.json'
 
@@ -125,9 +126,7 @@ class BestMetricsCheckpointHook(Hook):
         runner.message_hub.update_info(self._info_key(), self.best)
         if is_main_process():
             self._remove_others(out_dir, keep=name, previous=previous)
-            tmp = out_dir / f'.{STATE_FILE}.tmp{os.getpid()}'
-            tmp.write_text(json.dumps(self.best, indent=1))
-            os.replace(tmp, out_dir / STATE_FILE)
+            atomic_write_json(out_dir / STATE_FILE, self.best, indent=1)
         runner.logger.info(f'new best {self.save_best} = {score:.{self.digits}f} at epoch {epoch}: '
                            f'{out_dir / name}')
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pickle
 
 import pytest
+import torch
 
 from tests.conftest import REPO_ROOT, run_cli
 from tools.solutions.action import wiring
@@ -59,5 +60,11 @@ def test_faster_rcnn_r50_trains_and_predicts(demo_manifest, tmp_path):
     instances = preds[0]['pred_instances']
     assert set(instances) >= {'bboxes', 'scores', 'labels'}
     assert preds[0]['img_path'].endswith('img_00001.jpg')
-    assert int(instances['labels'].max()) < len(paths.det_classes()) if len(
-        instances['labels']) else True
+    n = len(instances['labels'])
+    assert len(instances['bboxes']) == len(instances['scores']) == n
+    assert all(0 <= int(label) < len(paths.det_classes()) for label in instances['labels'])
+    # the wiring sized the classifier for the dataset's classes (+1 background), so the
+    # label check above cannot pass vacuously on a mis-sized head that happened to detect nothing
+    state = torch.load(tmp_path / detector.name / 'epoch_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert state['roi_head.bbox_head.fc_cls.weight'].shape[0] == len(paths.det_classes()) + 1

@@ -14,6 +14,7 @@ from tools.solutions.launch import (
 )
 from tools.solutions.manifest import REPO_ROOT
 from tools.solutions.stages import StageFailed
+from custom_modules.utils.errors import InputError
 
 
 def test_commands_for_each_launcher():
@@ -34,7 +35,7 @@ def test_cfg_options_syntax():
 
 
 def test_final_checkpoint_prefers_best(tmp_path):
-    with pytest.raises(StageFailed, match='train this run first'):
+    with pytest.raises(InputError, match='train this run first'):
         final_checkpoint(tmp_path)
     last = tmp_path / 'epoch_3.pth'
     last.write_text('x')

@@ -92,10 +92,11 @@ def test_missing_data_and_missing_weights_are_clear_errors(tmp_path, capsys, mon
     from tools.solutions.localize import train_all
     from tools.solutions.manifest import load_manifest
     from tools.solutions.stages import Pipeline, StageFailed
+    from custom_modules.utils.errors import InputError
 
     monkeypatch.setenv('DATA_ROOT', str(tmp_path / 'nothing'))
     monkeypatch.setenv('WORK_DIR', str(tmp_path / 'work'))
-    assert main(['train', '--solution', 'localize']) == 1
+    assert main(['train', '--solution', 'localize']) == 2
     assert f'missing {tmp_path / "nothing" / "train"}' in capsys.readouterr().err
 
     # Real recipe, real-looking data, no ImageNet weights on disk: says what to put where.
@@ -104,7 +105,7 @@ def test_missing_data_and_missing_weights_are_clear_errors(tmp_path, capsys, mon
                                               'WORK_DIR': str(tmp_path / 'work')})
     try:
         train_all(manifest, 1, Pipeline())
-    except StageFailed as err:
+    except InputError as err:
         message = str(err)
     else:  # the weights happen to be installed here: nothing to check
         return

@@ -12,10 +12,25 @@ def test_action_manifest_runs_and_rules():
     assert [r.kind for r in m.runs] == ['recognizer', 'recognizer', 'detector']
     assert all(r.config.is_file() for r in m.runs)
     assert m.runs[1].train_list == 'train_fold{fold}_oversampled.txt'
-    rule_types = [r['type'] for r in m.get('postprocess_rules')]
-    assert rule_types == ['threshold_fallback', 'topk_substitute', 'detector_count',
-                          'detector_count']
     assert str(m.data_root) == 'data/action' and str(m.work_dir) == 'work_dirs/action'
+
+
+def test_action_manifest_pins_the_origin_rules():
+    """The origin's rules, value for value and in order: a changed threshold is a new recipe."""
+    m = load_manifest('action', env={})
+    assert m.get('rules_detector') == 'faster_rcnn'
+    assert m.get('postprocess_rules') == [
+        dict(type='threshold_fallback', cls='putup_umbrella', min_prob=0.95),
+        dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3),
+        dict(type='detector_count', det_class='ride_kick', min_score=0.9, min_count=20,
+             when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick'),
+        dict(type='detector_count', det_class='fall_down', min_score=0.5, min_count=10,
+             when_pred_in=['driveway_walk', 'jay_walk', 'normal'], then='fall_down'),
+    ]
+    demo = load_manifest('demo', env={})  # the demo replaces the list, it does not merge it
+    assert demo.get('postprocess_rules') == [
+        dict(type='detector_count', det_class='box', min_score=0.7, min_count=8,
+             when_pred_in=['move_left', 'move_right', 'move_up'], then='move_down')]
 
 
 def test_demo_inherits_action_and_overrides():

@@ -25,14 +25,14 @@ def action_copy(demo_manifest, tmp_path, monkeypatch):
 def test_unknown_video_in_train_csv_names_file_and_row(action_copy, capsys):
     with open(action_copy / 'train.csv', 'a') as f:
         f.write('not_there.mp4,move_up\n')
-    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 2
     err = capsys.readouterr().err
     assert '[podium] error:' in err and 'train.csv' in err and 'not_there' in err
     assert not (action_copy / 'lists').exists()  # nothing half-written
 
 
 def test_oversampling_an_unknown_class_is_refused(action_copy, capsys):
-    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 2
     assert "oversample class 'ride_kick' is not in the class list" in capsys.readouterr().err
 
 
@@ -45,7 +45,7 @@ def test_missing_pretrained_weights_say_what_to_put_where(action_copy, capsys):
     for old, new in names.items():
         text = text.replace(f',{old}\n', f',{new}\n')
     csv.write_text(text)
-    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 1
+    assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 2
     err = capsys.readouterr().err
     assert 'checkpoints/resnet50-0676ba61.pth' in err and 'no step downloads it' in err
 
@@ -62,6 +62,6 @@ def test_force_from_flag_or_environment(monkeypatch):
 def test_unknown_flow_is_refused(tmp_path, capsys):
     manifest = tmp_path / 'weird.py'
     manifest.write_text("flow = 'teleport'\nruns = []\n")
-    assert run_solution.main(['train', '--solution', str(manifest), '--gpus', '0']) == 1
+    assert run_solution.main(['train', '--solution', str(manifest), '--gpus', '0']) == 2
     err = capsys.readouterr().err
     assert "unknown flow 'teleport'" in err and 'action' in err and str(manifest) in err

@@ -10,6 +10,7 @@ from tests.conftest import REPO_ROOT, run_cli
 from tools.solutions.manifest import load_manifest
 from tools.solutions.sports import SportsPaths, num_classes_keys, prepare_data, wiring
 from tools.solutions.stages import Pipeline, StageFailed
+from custom_modules.utils.errors import InputError
 
 
 def stage_status(output: str, stage: str) -> str:
@@ -72,7 +73,7 @@ def test_missing_pretrained_weights_name_the_file(demo):
     from tools.solutions.sports import train_all
 
     m = load_manifest('sports', env=demo[1])
-    with pytest.raises(StageFailed, match=r'checkpoints/efficientnetv2-s_3rdparty_in1k_'
+    with pytest.raises(InputError, match=r'checkpoints/efficientnetv2-s_3rdparty_in1k_'
                                           r'20221220-f0eaff9d\.pth'):
         train_all(m, 1, Pipeline())
 
@@ -103,5 +104,5 @@ def test_holdout_has_one_fold(demo, tmp_path):
     m = load_manifest(str(manifest), env=demo[1])
     p = SportsPaths(m)
     assert p.split_lists(m.runs[0], 0) == ('train.txt', 'val.txt')
-    with pytest.raises(StageFailed, match='holdout'):
+    with pytest.raises(InputError, match='holdout'):
         prepare_data(m, Pipeline(), p)

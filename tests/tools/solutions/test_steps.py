@@ -9,6 +9,7 @@ import pytest
 from tools.solutions import launch, steps
 from tools.solutions.manifest import Manifest, Run
 from tools.solutions.stages import Pipeline, StageFailed
+from custom_modules.utils.errors import InputError
 
 
 @pytest.fixture
@@ -75,15 +76,15 @@ def test_run_options_override_wiring_and_pretrained_weights(calls, tmp_path):
 
 def test_untrained_run_is_refused_before_testing(calls, tmp_path):
     m, run = manifest(tmp_path, None)
-    with pytest.raises(StageFailed, match='bash train.sh N sol'):
+    with pytest.raises(InputError, match='bash train.sh N sol'):
         steps.val_dump(m, run, 0, 1, {}, {})
-    with pytest.raises(StageFailed, match='is not trained'):
+    with pytest.raises(InputError, match='is not trained'):
         steps.infer_step(m, Pipeline(), run, 0, 1, {}, tmp_path / 'test.txt')
     assert 'test' not in calls
 
 
 def test_missing_pretrained_weights_name_the_file(calls, tmp_path):
     m, run = manifest(tmp_path, {'file': str(tmp_path / 'absent.pth'), 'what': 'the backbone'})
-    with pytest.raises(StageFailed, match=r'put the backbone at .*absent\.pth'):
+    with pytest.raises(InputError, match=r'put the backbone at .*absent\.pth'):
         steps.train_step(m, Pipeline(), run, 0, 1, {}, inputs=[])
     assert 'train' not in calls

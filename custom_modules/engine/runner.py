@@ -1,28 +1,15 @@
-"""Shared pieces of tools/train.py and tools/test.py: config loading and launch settings."""
+"""Config loading and runner set-up shared by tools/train.py, tools/test.py and the benches.
+
+What OpenMMLab's ``tools/train.py`` does inline, plus two fixes for this stack: CPU-only
+distributed runs over gloo, and a clean process-group teardown before exit.
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import os.path as osp
 
-import custom_modules  # noqa: F401  (first: compat patches, then registration)
-from custom_modules.compat import trust_file
-
-
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """Flags shared by train and test, as in OpenMMLab's tools."""
-    from mmengine.config import DictAction
-
-    parser.add_argument('--work-dir', help='directory for logs, checkpoints and dumps')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. train_cfg.max_epochs=2 "a.b=[1,2]"')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='how the processes were launched')
-    parser.add_argument('--trust-checkpoint', action='append', default=[], metavar='FILE',
-                        help='allow a full unpickle of FILE (a checkpoint not written by a '
-                        'podium run on this machine); repeatable')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+from ..compat import trust_file
 
 
 def load_config(args: argparse.Namespace):

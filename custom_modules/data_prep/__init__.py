@@ -1,0 +1,1 @@
+"""Data preparation: frame extraction, training-list builders, folds, dataset statistics."""
