@@ -39,8 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import av  # noqa: E402
 import cv2  # noqa: E402
 
-from tools.data.extract_frames import ExtractOptions, extract_videos, find_videos  # noqa: E402
-from tools.data.sample_media import fetch_sample_clips  # noqa: E402
+from custom_modules.data_prep.frame_extraction import extract_videos  # noqa: E402
+from custom_modules.data_prep.frame_records import ExtractOptions  # noqa: E402
+from custom_modules.demo_data.sample_media import fetch_sample_clips  # noqa: E402
+from custom_modules.utils.video import find_videos  # noqa: E402
 
 
 def ensure_ffmpeg() -> str | None:

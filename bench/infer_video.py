@@ -3,7 +3,7 @@
 One process builds the model once (``FramePredictor``: the config's model, a checkpoint, the
 config's test pipeline) and alternates two timed runs over the same frames:
 
-- infer_video: ``tools.infer_video.infer_video`` on the video file, exactly what the command
+- infer_video: ``custom_modules.apis.infer_video`` on the video file, exactly what the command
   line does per video: PyAV decoding + the test pipeline in a background thread, the forward in
   this thread, the ``frame_id,pred`` CSV (and with ``--annotate`` the annotated video) written
   by a third thread.
@@ -39,16 +39,12 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from tools.infer_video import (  # noqa: E402
-    CsvAtomic,
-    FramePredictor,
-    decode_bgr,
-    infer_video,
-    row_writer,
-)
+from custom_modules.apis import FrameCsv, FramePredictor, infer_video  # noqa: E402
+from custom_modules.apis.video_io import decode_bgr  # noqa: E402
+from custom_modules.utils.atomic import atomic_write_text  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = REPO_ROOT / 'configs/crash/efficientnetv2-s_4xb16-12e_crash-frames-384px.py'
+DEFAULT_CONFIG = REPO_ROOT / 'configs/crash/efficientnetv2-s_4xb16-cos-12e_crash-frames-384px.py'
 TARGET_RATIO = 0.8
 
 
@@ -76,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def sample_clip() -> Path:
-    from tools.data.sample_media import cached_clip, fetch_sample_clips
+    from custom_modules.demo_data.sample_media import cached_clip, fetch_sample_clips
 
     return cached_clip('bikes.mp4') or fetch_sample_clips(('bikes.mp4', ))['bikes.mp4']
 
@@ -127,13 +123,12 @@ def time_bare(predictor: FramePredictor, batches: list[torch.Tensor]) -> tuple[f
 
 def time_infer(predictor: FramePredictor, video: Path, batch_size: int, folder: Path,
                annotate: bool) -> tuple[float, int]:
-    out = CsvAtomic(folder / 'preds.csv', 'frame_id,pred')
     sync(predictor.device)
     t0 = time.perf_counter()
-    result = infer_video(predictor, video, batch_size=batch_size, write_rows=row_writer(out, ''),
-                         output_video=folder / 'annotated.mp4' if annotate else None,
-                         progress=False)
-    out.commit()
+    with FrameCsv(folder / 'preds.csv', 'frame_id,pred') as out:
+        result = infer_video(predictor, video, batch_size=batch_size, write_rows=out.rows(),
+                             output_video=folder / 'annotated.mp4' if annotate else None,
+                             progress=False)
     return time.perf_counter() - t0, len(result.probs)
 
 
@@ -160,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                 model = library_registry(cfg.default_scope).build(cfg.model)
             checkpoint = folder / 'init_weights.pth'
             torch.save({'state_dict': model.state_dict()}, checkpoint)
-        predictor = FramePredictor.from_config(args.config, checkpoint, args.device,
-                                               args.cfg_options)
+        predictor = FramePredictor(args.config, checkpoint, device=args.device,
+                                   cfg_options=args.cfg_options)
         batches = bare_batches(predictor, video, args.batch_size)
         frames = sum(len(b) for b in batches)
         h, w = batches[0].shape[-2:]
@@ -198,11 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         'within_target': ratio >= TARGET_RATIO,
         'load_average': os.getloadavg() if hasattr(os, 'getloadavg') else None,
     }
-    args.work_dir.mkdir(parents=True, exist_ok=True)
-    out = args.work_dir / 'infer_video.json'
-    tmp_out = out.with_name(f'.{out.name}.tmp{os.getpid()}')
-    tmp_out.write_text(json.dumps(result, indent=1))
-    os.replace(tmp_out, out)
+    out = atomic_write_text(args.work_dir / 'infer_video.json', json.dumps(result, indent=1))
     print(f'wrote {out}')
     return 0
 

@@ -39,11 +39,11 @@ from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
-from tools.ensemble import atomic_write  # noqa: E402
+from custom_modules.utils.atomic import atomic_write  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = (REPO_ROOT / 'configs/localize/'
-                  'efficientnet-b0-bboxreg_4xb16-30e_localize-letterbox448.py')
+                  'efficientnet-b0-bboxreg_4xb16-cos-30e_localize-letterbox-448px.py')
 
 
 def make_images(n: int, seed: int = 0) -> list[np.ndarray]:

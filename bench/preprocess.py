@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.data.extract_frames import (  # noqa: E402
+from custom_modules.data_prep.action_lists import prepare_action  # noqa: E402
+from custom_modules.data_prep.frame_records import (  # noqa: E402
     RECORD_NAME,
     ExtractOptions,
     FrameRecord,
     load_frame_records,
 )
-from tools.data.prep_action import prepare_action  # noqa: E402
 
 CLASSES = ['driveway_walk', 'fall_down', 'jay_walk', 'normal', 'putup_umbrella', 'ride_kick']
 

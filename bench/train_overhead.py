@@ -54,11 +54,11 @@ from mmengine.runner import EpochBasedTrainLoop  # noqa: E402
 from torch.utils.data import Dataset  # noqa: E402
 
 from custom_modules.engine.runner import build_runner  # noqa: E402
-from tools.ensemble import atomic_write  # noqa: E402
+from custom_modules.utils.atomic import atomic_write  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = (REPO_ROOT / 'configs/tsm'
-                  / 'tsm_imagenet-pretrained-r50_4xb8-1x1x8-50e_action-rawframes-rgb.py')
+                  / 'tsm_imagenet-pretrained-r50_4xb8-1x1x8-step-50e_action-rawframes-224px.py')
 TARGET_RATIO = 1.10
 WIDTH = {18: 512, 34: 512, 50: 2048, 101: 2048}  # ResNet depth -> last stage channels
 # option -> (default on CUDA, default on CPU): a TSM-R50 step at 224 px takes 4-6 s on a CPU

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TOY_CONFIG = REPO_ROOT / 'configs/toy/tinyconvnet_1xb16-4e_synthetic-patterns.py'
+TOY_CONFIG = REPO_ROOT / 'configs/toy/tinyconvnet_1xb16-step-4e_synthetic-patterns-32px.py'
 
 
 @pytest.fixture(scope='session')
@@ -46,15 +47,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cli_env(env: dict | None = None) -> dict[str, str]:
+    """The environment the CLIs run in: this interpreter, unbuffered, one thread, plus ``env``."""
+    return {**os.environ, 'PYTHON': sys.executable, 'PYTHONUNBUFFERED': '1',
+            'OMP_NUM_THREADS': '1', **(env or {})}
+
+
 def run_cli(args: list[str], cwd: Path = REPO_ROOT, env: dict | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess:
     """Run a command (``python`` means this interpreter) and capture stdout+stderr as text."""
     if args and args[0] == 'python':
         args = [sys.executable, *args[1:]]
-    full_env = {**os.environ, 'PYTHON': sys.executable, 'PYTHONUNBUFFERED': '1',
-                'OMP_NUM_THREADS': '1', **(env or {})}
-    return subprocess.run(args, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+    return subprocess.run(args, cwd=cwd, env=cli_env(env), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=timeout)
+
+
+def stage_status(output: str, stage: str) -> str:
+    """``ran``, ``skipped`` or ``failed``: the row of ``stage`` in a runner's summary table."""
+    match = re.search(rf'^{re.escape(stage)}\s+(ran|skipped|failed)\b', output, re.MULTILINE)
+    assert match, f'no {stage!r} row in the summary:\n{output[-3000:]}'
+    return match.group(1)
 
 
 class CreatesFileWhenUnpickled:

@@ -35,18 +35,18 @@ resnet50 = dict(
 )
 runs = [
     dict(name='tsm1', kind='recognizer', weight=0.5,
-         config='configs/tsm/tsm_imagenet-pretrained-r50_4xb8-1x1x8-50e_action-rawframes-rgb.py',
+         config='configs/tsm/tsm_imagenet-pretrained-r50_4xb8-1x1x8-step-50e_action-rawframes-224px.py',
          train_list='train_fold{fold}.txt',
          pretrained=dict(**resnet50, cfg_options={'model.backbone.pretrained': '{file}',
                                                   'model.backbone.pretrained2d': True})),
     dict(name='tsm2', kind='recognizer', weight=0.5,
          config='configs/tsm/'
-         'tsm_imagenet-pretrained-r50_4xb8-1x1x8-50e_action-rawframes-oversampled-rgb.py',
+         'tsm_imagenet-pretrained-r50_4xb8-1x1x8-step-50e_action-rawframes-oversampled-224px.py',
          train_list='train_fold{fold}_oversampled.txt',
          pretrained=dict(**resnet50, cfg_options={'model.backbone.pretrained': '{file}',
                                                   'model.backbone.pretrained2d': True})),
     dict(name='faster_rcnn', kind='detector', needs_boxes=True,
-         config='configs/faster_rcnn/faster-rcnn_r50_fpn_2xb4-12e_action-frames.py',
+         config='configs/faster_rcnn/faster-rcnn_r50_fpn_2xb4-step-12e_action-frames-1333x800px.py',
          pretrained=dict(**resnet50, cfg_options={'model.backbone.pretrained': '{file}'})),
 ]
 

@@ -38,6 +38,6 @@ efficientnetv2_s = dict(
 )
 runs = [
     dict(name='effnetv2_s', kind='classifier', weight=1.0,
-         config='configs/crash/efficientnetv2-s_4xb16-12e_crash-frames-384px.py',
+         config='configs/crash/efficientnetv2-s_4xb16-cos-12e_crash-frames-384px.py',
          pretrained=efficientnetv2_s),
 ]

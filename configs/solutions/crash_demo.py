@@ -14,5 +14,5 @@ folds = [0, 1]
 auto_scale_lr = False
 runs = [
     dict(name='tiny', kind='classifier', weight=1.0,
-         config='configs/crash/tinyconvnet_1xb16-4e_crash-demo-frames-64px.py'),
+         config='configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py'),
 ]

@@ -14,13 +14,13 @@ preprocess = dict(folds=4, oversample=dict(_delete_=True, move_down=2))
 
 runs = [
     dict(name='tsm1', kind='recognizer', weight=0.5,
-         config='configs/tsm/tsm_mobilenetv2_1xb8-1x1x8-20e_demo-rawframes-rgb.py',
+         config='configs/tsm/tsm_mobilenetv2_1xb8-1x1x8-step-20e_action-demo-rawframes-64px.py',
          train_list='train_fold{fold}.txt'),
     dict(name='tsm2', kind='recognizer', weight=0.5,
-         config='configs/tsm/tsm_mobilenetv2_1xb8-1x1x8-20e_demo-rawframes-oversampled-rgb.py',
+         config='configs/tsm/tsm_mobilenetv2_1xb8-1x1x8-step-20e_action-demo-rawframes-oversampled-64px.py',
          train_list='train_fold{fold}_oversampled.txt'),
     dict(name='detector', kind='detector', needs_boxes=True,
-         config='configs/faster_rcnn/faster-rcnn_tinyconvnet_fpn_1xb8-4e_demo-frames.py'),
+         config='configs/faster_rcnn/faster-rcnn_tinyconvnet_fpn_1xb8-step-4e_action-demo-frames-96px.py'),
 ]
 
 rules_detector = 'detector'

@@ -29,6 +29,6 @@ efficientnet_b0 = dict(
 )
 runs = [
     dict(name='effb0', kind='localizer', weight=1.0,
-         config='configs/localize/efficientnet-b0-bboxreg_4xb16-30e_localize-letterbox448.py',
+         config='configs/localize/efficientnet-b0-bboxreg_4xb16-cos-30e_localize-letterbox-448px.py',
          pretrained=dict(**efficientnet_b0, cfg_options={'model.pretrained': '{file}'})),
 ]

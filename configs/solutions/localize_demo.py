@@ -15,5 +15,5 @@ preprocess = dict(folds=4)
 
 runs = [
     dict(name='tiny', kind='localizer', weight=1.0,
-         config='configs/localize/tinyconvnet-bboxreg_1xb16-40e_localize-demo-letterbox64.py'),
+         config='configs/localize/tinyconvnet-bboxreg_1xb16-cos-40e_localize-demo-letterbox-64px.py'),
 ]

@@ -28,19 +28,20 @@ auto_scale_lr = True
 backbone_init = {'model.backbone.init_cfg.type': 'Pretrained',
                  'model.backbone.init_cfg.checkpoint': '{file}',
                  'model.backbone.init_cfg.prefix': 'backbone.'}
+efficientnetv2_s = dict(
+    file='checkpoints/efficientnetv2-s_3rdparty_in1k_20221220-f0eaff9d.pth',
+    what="mmpretrain's ImageNet EfficientNetV2-S checkpoint "
+         '(efficientnetv2-s_3rdparty_in1k_20221220-f0eaff9d.pth)',
+    cfg_options=backbone_init)
+swin_b = dict(
+    file='checkpoints/swin_base_patch4_window7_224_22kto1k-f967f799.pth',
+    what="mmpretrain's ImageNet-22k->1k Swin-B checkpoint "
+         '(swin_base_patch4_window7_224_22kto1k-f967f799.pth)',
+    cfg_options=backbone_init)
 runs = [
     dict(name='effnetv2_s', kind='classifier', weight=0.5,
-         config='configs/sports/efficientnetv2-s_4xb16-cos-30e_sports-384.py',
-         pretrained=dict(
-             file='checkpoints/efficientnetv2-s_3rdparty_in1k_20221220-f0eaff9d.pth',
-             what="mmpretrain's ImageNet EfficientNetV2-S checkpoint "
-                  '(efficientnetv2-s_3rdparty_in1k_20221220-f0eaff9d.pth)',
-             cfg_options=backbone_init)),
+         config='configs/sports/efficientnetv2-s_4xb16-cos-30e_sports-384px.py',
+         pretrained=efficientnetv2_s),
     dict(name='swin_b', kind='classifier', weight=0.5,
-         config='configs/sports/swin-base-w7_4xb16-cos-30e_sports-224.py',
-         pretrained=dict(
-             file='checkpoints/swin_base_patch4_window7_224_22kto1k-f967f799.pth',
-             what="mmpretrain's ImageNet-22k->1k Swin-B checkpoint "
-                  '(swin_base_patch4_window7_224_22kto1k-f967f799.pth)',
-             cfg_options=backbone_init)),
+         config='configs/sports/swin-base-w7_4xb16-cos-30e_sports-224px.py', pretrained=swin_b),
 ]

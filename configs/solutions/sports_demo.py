@@ -15,5 +15,5 @@ auto_scale_lr = False
 
 runs = [
     dict(name='tiny', kind='classifier', weight=1.0,
-         config='configs/sports/tinyconvnet_1xb16-cos-30e_sports-64.py'),
+         config='configs/sports/tinyconvnet_1xb16-cos-30e_sports-demo-64px.py'),
 ]

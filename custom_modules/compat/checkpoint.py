@@ -25,7 +25,6 @@ import hashlib
 import os
 import os.path as osp
 import pickle
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path

@@ -168,7 +168,8 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
             out.write_lines('test_ids.txt', test[ID_COL])
         out.write_json('split.json', {
             'seed': seed,
-            'method': method + ' (tools/data/folds.py); counts are [train, val] or per fold',
+            'method': method + ' (custom_modules/data_prep/folds.py); counts are [train, val] '
+                      'or per fold',
             'source': str(src),
             'classes': class_list,
             'class_counts': counts,

@@ -168,7 +168,7 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
         out.write_json('split.json', {
             'seed': seed,
             'folds': folds,
-            'method': 'stratified k-fold by class (tools/data/folds.py)',
+            'method': 'stratified k-fold by class (custom_modules/data_prep/folds.py)',
             'data_dir': str(data_dir),
             'classes': class_list,
             'class_counts_per_fold': fold_summary(table['cls'], table['fold'].to_numpy(), folds),

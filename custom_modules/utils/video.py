@@ -109,3 +109,36 @@ def frame_bgr(frame: av.VideoFrame) -> np.ndarray:
     if is_i420:
         array = i420_to_bgr(array, size)
     return np.ascontiguousarray(array)
+
+
+def read_video(path: str | Path) -> np.ndarray:
+    """Decode every frame of a video with OpenCV: uint8 [T, H, W, 3] (BGR)."""
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            frames.append(frame)
+    finally:
+        cap.release()
+    if not frames:
+        raise OSError(f'{path}: no frames could be decoded')
+    return np.stack(frames)
+
+
+def write_video(path: str | Path, frames: np.ndarray, fps: int) -> None:
+    """Encode ``frames`` (mp4v) and check that they decode back with the same count and size."""
+    h, w = frames.shape[1:3]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+    if not writer.isOpened():
+        raise OSError(f'{path}: OpenCV cannot open an mp4v writer')
+    try:
+        for frame in frames:
+            writer.write(frame)
+    finally:
+        writer.release()
+    back = read_video(path)
+    if back.shape != frames.shape:
+        raise OSError(f'{path}: wrote {frames.shape} but read back {back.shape}')

@@ -5,12 +5,14 @@ import json
 import re
 
 import numpy as np
+import pytest
 
+from custom_modules.utils.video import write_video
 from tests.conftest import REPO_ROOT, run_cli
-from tools.data.make_demo_data import write_video
 
+pytestmark = pytest.mark.slow  # a real benchmark run, if a small one
 BENCH = str(REPO_ROOT / 'bench/infer_video.py')
-TINY = str(REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-4e_crash-demo-frames-64px.py')
+TINY = str(REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py')
 
 
 def test_smoke_tiny_clip(tmp_path):

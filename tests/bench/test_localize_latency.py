@@ -4,11 +4,14 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.conftest import REPO_ROOT, run_cli
 
+pytestmark = pytest.mark.slow  # a real benchmark run, if a small one
 BENCH = str(REPO_ROOT / 'bench/localize_latency.py')
 TINY = str(REPO_ROOT / 'configs/localize'
-           / 'tinyconvnet-bboxreg_1xb16-40e_localize-demo-letterbox64.py')
+           / 'tinyconvnet-bboxreg_1xb16-cos-40e_localize-demo-letterbox-64px.py')
 
 
 def test_smoke_tiny_config(tmp_path):

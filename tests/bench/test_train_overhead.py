@@ -4,8 +4,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.conftest import REPO_ROOT, run_cli
 
+pytestmark = pytest.mark.slow  # a real benchmark run, if a small one
 BENCH = str(REPO_ROOT / 'bench/train_overhead.py')
 
 

@@ -1,6 +1,8 @@
 """The crash configs and manifests: offline pretrained weights by local path, data wiring."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -10,8 +12,8 @@ import custom_modules  # noqa: F401
 from custom_modules.registry import library_registry
 from tests.conftest import REPO_ROOT
 
-EFFNET = REPO_ROOT / 'configs/crash/efficientnetv2-s_4xb16-12e_crash-frames-384px.py'
-TINY = REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-4e_crash-demo-frames-64px.py'
+EFFNET = REPO_ROOT / 'configs/crash/efficientnetv2-s_4xb16-cos-12e_crash-frames-384px.py'
+TINY = REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py'
 
 
 def test_efficientnetv2_loads_a_local_mmpretrain_checkpoint_as_the_manifest_passes_it(tmp_path):
@@ -53,7 +55,16 @@ def test_manifests_and_missing_pretrained_message(tmp_path):
     assert demo.flow == 'crash' and demo.get('demo_data') and demo.folds == [0, 1]
     real = load_manifest('crash', env={'DATA_ROOT': str(tmp_path)})
     assert real.runs[0].config == EFFNET
-    if not (REPO_ROOT / real.runs[0].pretrained['file']).is_file():
-        with pytest.raises(InputError, match=r'put .*EfficientNetV2-S weights.* at .*'
-                                              r'efficientnetv2-s_in21k-pre-3rdparty_in1k'):
-            pretrained_options(real, real.runs[0])
+    run = real.runs[0]
+    weights = 'efficientnetv2-s_in21k-pre-3rdparty_in1k_20221220-7a7c8475.pth'
+    assert run.pretrained['file'] == f'checkpoints/{weights}'
+    # Both answers, whether or not this checkout has the weights: the file is looked up in a
+    # folder of the test's own, first empty, then holding it.
+    local = tmp_path / 'checkpoints' / weights
+    run.pretrained = {**run.pretrained, 'file': str(local)}
+    with pytest.raises(InputError, match=r'put .*EfficientNetV2-S weights.* at '
+                                         + re.escape(str(local))):
+        pretrained_options(real, run)
+    local.parent.mkdir()
+    local.write_bytes(b'weights')
+    assert pretrained_options(real, run) == {'model.pretrained': str(local)}

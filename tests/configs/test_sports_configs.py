@@ -10,9 +10,9 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import custom_modules  # noqa: F401
+from custom_modules.data_prep.image_lists import prepare_images
+from custom_modules.demo_data.sports_demo import CLASSES, render
 from tests.conftest import REPO_ROOT
-from tools.data.make_sports_demo import CLASSES, render
-from tools.data.prep_images import prepare_images
 
 SPORTS = REPO_ROOT / 'configs' / 'sports'
 
@@ -73,7 +73,7 @@ def train_one_iteration(cfg: Config) -> tuple[Runner, dict, dict]:
 
 
 def test_mobilenet_v3_small_trains_one_iteration(lists, tmp_path):
-    cfg = one_iteration_cfg('mobilenet-v3-small_4xb64-cos-60e_sports.py', lists, tmp_path)
+    cfg = one_iteration_cfg('mobilenet-v3-small_4xb64-cos-60e_sports-224px.py', lists, tmp_path)
     runner, before, after = train_one_iteration(cfg)
     assert runner.iter == 1
     changed = [k for k in before if before[k].dtype.is_floating_point
@@ -85,7 +85,7 @@ def test_mobilenet_v3_small_trains_one_iteration(lists, tmp_path):
 
 def test_frozen_backbone_option(lists, tmp_path):
     """The unfreeze variant: epoch 1 trains the head only, the BN statistics stay put."""
-    cfg = one_iteration_cfg('resnet50_4xb32-step-30e-unfreeze_sports.py', lists, tmp_path)
+    cfg = one_iteration_cfg('resnet50_4xb32-step-30e-unfreeze_sports-224px.py', lists, tmp_path)
     _, before, after = train_one_iteration(cfg)
     changed = [k for k in before
                if k.startswith('backbone.') and not torch.equal(before[k], after[k])]
@@ -97,7 +97,7 @@ def test_pretrained_backbone_from_a_local_file(tmp_path):
     """The manifest's `pretrained` options: backbone weights from a classifier checkpoint."""
     from mmpretrain.registry import MODELS
 
-    cfg = Config.fromfile(str(SPORTS / 'mobilenet-v3-small_4xb64-cos-60e_sports.py'))
+    cfg = Config.fromfile(str(SPORTS / 'mobilenet-v3-small_4xb64-cos-60e_sports-224px.py'))
     source = MODELS.build(cfg.model)
     ckpt = tmp_path / 'mobilenet_v3_small_imagenet.pth'
     torch.save({'state_dict': source.state_dict()}, ckpt)
@@ -116,7 +116,7 @@ def test_timm_backbone_from_a_local_file(tmp_path):
     import timm
     from mmpretrain.registry import MODELS
 
-    cfg = Config.fromfile(str(SPORTS / 'timm-efficientnetv2-s_4xb16-cos-30e_sports-384.py'))
+    cfg = Config.fromfile(str(SPORTS / 'timm-efficientnetv2-s_4xb16-cos-30e_sports-384px.py'))
     assert cfg.model.type == 'TimmClassifier' and cfg.model.pretrained is False
     cfg.model.model_name = 'test_efficientnet'  # timm's tiny test net: same code, seconds
     cfg.model.num_classes = 4

@@ -1,128 +1,14 @@
-"""tools/ensemble.py: id alignment, weights, refusals, DumpResults reading and the .npz output."""
+"""tools/ensemble.py: the command line writes the .npz and the top-1 CSV, or nothing."""
 from __future__ import annotations
 
 import csv
-import logging
-import pickle
-from pathlib import Path
 
 import numpy as np
-import pytest
-import torch
 
-from tools.ensemble import (
-    PredictionError,
-    ensemble,
-    load_predictions,
-    main,
-    read_podium_predictions,
-    sample_id,
-    save_predictions,
-)
-
-PROBS = {  # sample id -> probabilities over 3 classes, model A and model B
-    'vid_a': ([0.7, 0.2, 0.1], [0.1, 0.8, 0.1]),
-    'vid_b': ([0.1, 0.1, 0.8], [0.2, 0.2, 0.6]),
-    'vid_c': ([0.3, 0.4, 0.3], [0.5, 0.25, 0.25]),
-}
-
-
-def dump(path: Path, samples: list[dict]) -> Path:
-    with open(path, 'wb') as f:
-        pickle.dump(samples, f)
-    return path
-
-
-def action_dump(path: Path, order: list[str], model: int, key: str = 'frame_dir',
-                as_tensor: bool = True) -> Path:
-    """A DumpResults-like pickle listing the samples of PROBS in ``order``."""
-    samples = []
-    for sid in order:
-        score = np.array(PROBS[sid][model], dtype=np.float32)
-        value = f'data/action/rawframes/{sid}' if key == 'frame_dir' else sid
-        samples.append({key: value, 'pred_score': torch.from_numpy(score) if as_tensor else score,
-                        'pred_label': torch.tensor([int(score.argmax())]), 'total_frames': 30})
-    return dump(path, samples)
-
-
-def test_alignment_by_id_not_position(tmp_path):
-    a = action_dump(tmp_path / 'a.pkl', ['vid_a', 'vid_b', 'vid_c'], 0)
-    b = action_dump(tmp_path / 'b.pkl', ['vid_c', 'vid_a', 'vid_b'], 1, as_tensor=False)
-    ids, probs = ensemble([load_predictions(a), load_predictions(b)], names=[str(a), str(b)])
-    assert ids == ['vid_a', 'vid_b', 'vid_c']  # the first file's order
-    for sid, row in zip(ids, probs):
-        expected = 0.5 * np.array(PROBS[sid][0]) + 0.5 * np.array(PROBS[sid][1])
-        np.testing.assert_allclose(row, expected, atol=1e-6)
-    assert probs.dtype == np.float32
-
-
-def test_weights_are_normalised():
-    ids = ['x', 'y']
-    p1 = np.array([[1.0, 0.0], [0.0, 1.0]])
-    p2 = np.array([[0.0, 1.0], [0.5, 0.5]])
-    _, probs = ensemble([(ids, p1), (ids[::-1], p2[::-1])], weights=[3, 1])
-    np.testing.assert_allclose(probs, [[0.75, 0.25], [0.125, 0.875]], atol=1e-6)
-    _, same = ensemble([(ids, p1), (ids, p2)], weights=[0.75, 0.25])
-    np.testing.assert_allclose(same, probs, atol=1e-6)
-    _, only_first = ensemble([(ids, p1), (ids, p2)], weights=[1, 0])
-    np.testing.assert_allclose(only_first, p1)
-
-
-@pytest.mark.parametrize('weights', [[1.0], [1.0, -1.0], [0.0, 0.0], [float('nan'), 1.0]])
-def test_bad_weights_refused(weights):
-    ids, p = ['x'], np.array([[0.5, 0.5]])
-    with pytest.raises(PredictionError, match='weight'):
-        ensemble([(ids, p), (ids, p)], weights=weights)
-
-
-def test_different_sample_sets_refused_naming_files_and_ids():
-    p2 = np.full((2, 2), 0.5)
-    with pytest.raises(PredictionError) as err:
-        ensemble([(['a', 'b'], p2), (['a', 'zz'], p2)], names=['m1.pkl', 'm2.pkl'])
-    msg = str(err.value)
-    assert 'm1.pkl' in msg and 'm2.pkl' in msg and "'b'" in msg and "'zz'" in msg
-
-
-def test_different_class_counts_refused():
-    with pytest.raises(PredictionError, match=r'class counts differ.*m1.pkl.*2.*m2.pkl.*3'):
-        ensemble([(['a'], np.array([[0.5, 0.5]])), (['a'], np.array([[0.2, 0.3, 0.5]]))],
-                 names=['m1.pkl', 'm2.pkl'])
-
-
-def test_duplicate_ids_refused(tmp_path):
-    bad = action_dump(tmp_path / 'dup.pkl', ['vid_a', 'vid_b', 'vid_a'], 0)
-    with pytest.raises(PredictionError, match=r"dup.pkl: duplicate sample ids \['vid_a'\]"):
-        load_predictions(bad)
-    with pytest.raises(PredictionError, match='duplicate'):
-        ensemble([(['a', 'a'], np.full((2, 2), 0.5))])
-
-
-def test_id_keys_priority_and_stems():
-    sample = {'sample_id': 'abc', 'frame_dir': 'raw/other', 'img_path': 'x/img.jpg'}
-    assert sample_id(sample) == 'abc'
-    assert sample_id({'frame_dir': 'data/rawframes/a.b.c/'}) == 'a.b.c'  # dots kept
-    assert sample_id({'img_path': 'data/test/im_7.jpg'}) == 'im_7'
-    assert sample_id(sample, ['img_path']) == 'img'
-    assert sample_id({'other': 1}) is None
-
-
-def test_missing_id_or_score_names_file_and_sample(tmp_path):
-    no_id = dump(tmp_path / 'noid.pkl', [{'pred_score': np.ones(2) / 2, 'x': 1}])
-    with pytest.raises(PredictionError, match=r'noid.pkl: sample #0 has none of the id keys'):
-        load_predictions(no_id)
-    no_score = dump(tmp_path / 'noscore.pkl', [{'sample_id': 'v1'}])
-    with pytest.raises(PredictionError, match=r"noscore.pkl: sample #0 \('v1'\) has no pred"):
-        load_predictions(no_score)
-
-
-def test_logits_get_softmax_and_a_log_line(tmp_path, caplog):
-    path = dump(tmp_path / 'logits.pkl', [{'sample_id': 's', 'pred_score': torch.tensor(
-        [2.0, 0.0, -1.0])}])
-    with caplog.at_level(logging.INFO):
-        _, probs = load_predictions(path)
-    e = np.exp([2.0, 0.0, -1.0])
-    np.testing.assert_allclose(probs[0], e / e.sum(), atol=1e-6)
-    assert 'applying softmax' in caplog.text and 'logits.pkl' in caplog.text
+from custom_modules.predictions import read_prediction_npz
+from custom_modules.utils.cli import run_cli
+from tests.custom_modules.predictions.test_ensemble import PROBS, action_dump
+from tools.ensemble import main
 
 
 def test_cli_writes_npz_and_csv(tmp_path):
@@ -133,7 +19,7 @@ def test_cli_writes_npz_and_csv(tmp_path):
     out = tmp_path / 'out' / 'ens.npz'
     assert main([str(a), str(b), '--weights', '0.4', '0.6', '--classes', str(classes),
                  '--out', str(out)]) == 0
-    ids, probs, names = read_podium_predictions(out)
+    ids, probs, names = read_prediction_npz(out)
     assert names == ['walk', 'run', 'sit'] and ids == ['vid_a', 'vid_b', 'vid_c']
     np.testing.assert_allclose(probs[0], 0.4 * np.array(PROBS['vid_a'][0])
                                + 0.6 * np.array(PROBS['vid_a'][1]), atol=1e-6)
@@ -148,15 +34,6 @@ def test_cli_refusal_writes_nothing(tmp_path, capsys):
     a = action_dump(tmp_path / 'a.pkl', ['vid_a', 'vid_b'], 0)
     b = action_dump(tmp_path / 'b.pkl', ['vid_a', 'vid_c'], 1)
     out = tmp_path / 'out' / 'ens.npz'
-    assert main([str(a), str(b), '--out', str(out)]) == 2
-    assert 'sample sets differ' in capsys.readouterr().err
+    assert run_cli(main, [str(a), str(b), '--out', str(out)], prog='ensemble') == 2
+    assert '[ensemble] error: sample sets differ' in capsys.readouterr().err
     assert not out.exists() and not out.with_suffix('.csv').exists()
-
-
-def test_npz_roundtrip_and_as_input(tmp_path):
-    path = tmp_path / 'p.npz'
-    save_predictions(path, ['a', 'b'], np.array([[0.9, 0.1], [0.2, 0.8]]), classes=['x', 'y'])
-    ids, probs = load_predictions(path)
-    assert ids == ['a', 'b'] and probs.shape == (2, 2)
-    with pytest.raises(PredictionError, match='2 classes for 3 columns'):
-        save_predictions(path, ['a'], np.array([[0.2, 0.3, 0.5]]), classes=['x', 'y'])

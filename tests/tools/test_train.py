@@ -87,7 +87,7 @@ def test_untrusted_load_from_is_refused(tmp_path):
     assert f'--trust-checkpoint {evil}' in out.stdout
 
 
-def test_third_party_weights_load_from(tmp_path):
+def test_third_party_weights_load_from(tmp_path, monkeypatch):
     """A plain state dict (as published pretrained weights are) loads weights-only."""
     work_dir = tmp_path / 'w'
     out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir), '--amp',
@@ -103,6 +103,29 @@ def test_third_party_weights_load_from(tmp_path):
     out = run_cli(['python', TEST, str(TOY_CONFIG), str(plain), '--work-dir', str(work_dir)])
     assert out.returncode == 0, out.stdout[-3000:]
     assert 'accuracy/top1' in out.stdout
+
+    # The weights reached the model: tools/test.py's own loading path, run here, leaves every
+    # tensor equal to the file's (and a fresh model differs, so this is not vacuous).
+    before, after = model_state_around_load(plain, tmp_path / 'load', monkeypatch)
+    assert set(after) == set(state)
+    assert any(not torch.equal(before[k], state[k]) for k in state), 'fresh model = file?'
+    mismatched = [k for k in state if not torch.equal(after[k], state[k])]
+    assert not mismatched, f'not loaded from {plain}: {mismatched}'
+
+
+def model_state_around_load(checkpoint: Path, work_dir: Path, monkeypatch) -> tuple[dict, dict]:
+    """The toy model's state dict before and after tools/test.py's checkpoint loading."""
+    from custom_modules.engine.runner import build_runner, load_config
+    from tools import test as test_tool
+
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    args = test_tool.parse_args([str(TOY_CONFIG), str(checkpoint), '--work-dir', str(work_dir)])
+    cfg = load_config(args)
+    cfg.load_from, cfg.resume = args.checkpoint, False  # as tools/test.py's main sets them
+    runner = build_runner(cfg)
+    before = {k: v.clone() for k, v in runner.model.state_dict().items()}
+    runner.load_or_resume()
+    return before, runner.model.state_dict()
 
 
 def test_dist_train_two_cpu_ranks(tmp_path):

@@ -6,7 +6,8 @@
     localize  <id>.jpg + <id>.txt boxes -> one table with normalised boxes, k-fold
 
 Every input is validated first; on any problem all of them are printed (file:line: message),
-the exit code is 1 and no output file is written. The logic lives in tools/data/prep_*.py.
+the exit code is 2 and no output file is written. The logic lives in custom_modules/data_prep/
+(action_lists, crash_lists, image_lists, localize_lists).
 """
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ import argparse
 import sys
 from pathlib import Path
 
-if __package__ in (None, ''):  # run as a script: make `tools` importable
+if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tools.data.common import DataError, parse_multipliers
-from tools.data.prep_action import prepare_action
-from tools.data.prep_crash import prepare_crash
-from tools.data.prep_images import prepare_images
-from tools.data.prep_localize import prepare_localize
+from custom_modules.data_prep.action_lists import prepare_action  # noqa: E402
+from custom_modules.data_prep.crash_lists import prepare_crash  # noqa: E402
+from custom_modules.data_prep.image_lists import prepare_images  # noqa: E402
+from custom_modules.data_prep.localize_lists import prepare_localize  # noqa: E402
+from custom_modules.utils.cli import run_cli  # noqa: E402
+from custom_modules.utils.errors import PodiumError  # noqa: E402
+from custom_modules.utils.validation import parse_multipliers  # noqa: E402
 
 
 def _add_common(p: argparse.ArgumentParser, folds: int | None = 5) -> None:
@@ -97,7 +100,7 @@ def run(args: argparse.Namespace) -> list[Path]:
                              type_col=args.type_col).files
     if args.command == 'images':
         if args.train_csv is not None and args.image_dir is None:
-            raise ValueError('--train-csv needs --image-dir')
+            raise PodiumError('--train-csv needs --image-dir')
         return prepare_images(
             args.out_dir, train_csv=args.train_csv, image_dir=args.image_dir, folder=args.folder,
             classes=args.classes, valid_size=args.valid_size, folds=args.folds, seed=args.seed,
@@ -109,14 +112,7 @@ def run(args: argparse.Namespace) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        files = run(args)
-    except DataError as err:
-        print(f'error: {err}\nnothing was written to {args.out_dir}', file=sys.stderr)
-        return 1
-    except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    files = run(args)
     print(f'wrote {len(files)} files to {args.out_dir}:')
     for f in files:
         print(f'  {f.name}')
@@ -124,4 +120,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main, prog='preprocess'))

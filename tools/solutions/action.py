@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from custom_modules.evaluation.submission_accuracy import submission_accuracy
-from custom_modules.utils.validation import read_lines
-
 from custom_modules.utils.errors import InputError
+from custom_modules.utils.validation import read_lines
 
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline
-from .steps import infer_step, run_dir, train_step, val_dump
+from .steps import infer_runs, run_dir, train_step, val_dump
 
 VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
 
@@ -57,13 +56,13 @@ class ActionPaths:
 def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
     """Demo data on first use, frame extraction (resumable), then the lists."""
     if m.get('demo_data'):
-        from tools.data.make_demo_data import generate
+        from custom_modules.demo_data.action_demo import generate
 
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     for required in (p.train_csv, p.sample_submission, p.train_videos, p.test_videos):
         if not required.exists():
-            raise InputError(f'{m.name}: missing {required} (data contract: README, '
-                              f'"The action solution"); set DATA_ROOT to your data folder')
+            raise InputError(f'{m.name}: missing {required} (data contract: '
+                              f'docs/solutions/action.md); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     # The frame records change only when a video is (re-)extracted.
     inputs = [p.train_csv, p.sample_submission, m.path, *p.rawframes.glob('*/meta.json')]
@@ -75,7 +74,9 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
 
 
 def extract(m: Manifest, p: ActionPaths) -> dict:
-    from tools.data.extract_frames import ExtractOptions, extract_videos, find_videos
+    from custom_modules.data_prep.frame_extraction import extract_videos
+    from custom_modules.data_prep.frame_records import ExtractOptions
+    from custom_modules.utils.video import find_videos
 
     videos = find_videos(p.train_videos) + find_videos(p.test_videos)
     stems = [v.stem for v in videos]
@@ -94,7 +95,7 @@ def extract(m: Manifest, p: ActionPaths) -> dict:
 
 
 def preprocess(m: Manifest, p: ActionPaths) -> dict:
-    from tools.data.prep_action import prepare_action
+    from custom_modules.data_prep.action_lists import prepare_action
 
     settings = m.get('preprocess', {})
     lists = prepare_action(
@@ -145,7 +146,7 @@ def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
 
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
-    from tools.analysis.confusion_matrix import plot_confusion_matrix
+    from custom_modules.visualization import plot_confusion_matrix
 
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
@@ -175,17 +176,22 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
 def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     import numpy as np
 
-    from tools.ensemble import ensemble, load_predictions, save_predictions, save_top1_csv
-    from tools.postprocess import postprocess
+    from custom_modules.postprocess import postprocess
+    from custom_modules.predictions import (
+        ensemble,
+        load_predictions,
+        run_file_weights,
+        save_predictions,
+        save_top1_csv,
+    )
 
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
     runs = active_runs(m, p)
     dumps: dict[str, list[Path]] = {}
-    for run in runs:
-        for fold in m.folds:
-            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.lists / 'test.txt')
-            dumps.setdefault(run.name, []).append(dump)
+    for run, dump in infer_runs(m, pipe, runs, gpus, lambda run, fold: wiring(run, p, fold),
+                                p.lists / 'test.txt'):
+        dumps.setdefault(run.name, []).append(dump)
 
     recognizers = [r for r in runs if r.kind == 'recognizer']
     if not recognizers:
@@ -193,20 +199,18 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     ensembled = m.work_dir / 'ensemble.npz'
     classes = p.classes()
 
+    files = [(run, dump) for run in recognizers for dump in dumps[run.name]]
+
     def do_ensemble() -> dict:
-        preds, weights, names = [], [], []
-        for run in recognizers:
-            for dump in dumps[run.name]:
-                preds.append(load_predictions(dump))
-                weights.append(run.weight / len(dumps[run.name]))
-                names.append(str(dump))
+        preds = [load_predictions(dump) for _, dump in files]
+        weights = run_file_weights([(run.name, run.weight) for run, _ in files])
+        names = [str(dump) for _, dump in files]
         ids, probs = ensemble(preds, weights=weights, names=names)
         save_predictions(ensembled, ids, probs, classes=classes, sources=names, weights=weights)
         save_top1_csv(ensembled.with_suffix('.csv'), ids, probs, classes)
         return {'models': len(preds), 'mean_top1_prob': float(np.max(probs, 1).mean())}
 
-    all_dumps = [d for r in recognizers for d in dumps[r.name]]
-    pipe.stage('ensemble', do_ensemble, inputs=all_dumps, outputs=[ensembled])
+    pipe.stage('ensemble', do_ensemble, inputs=[d for _, d in files], outputs=[ensembled])
 
     submission = m.work_dir / 'submission.csv'
     detector = m.get('rules_detector')

@@ -2,7 +2,7 @@
 
 train:     (demo data) -> extract train frames -> frame table + k-fold by video -> train each
            run x fold (class-balanced sampler, best checkpoint by validation AUC) -> curves.png
-inference: every test video through tools/infer_video.py's code path, per run x fold ->
+inference: every test video through custom_modules.apis.infer_video, per run x fold ->
            per-video CSVs -> weighted mean over runs and folds, aligned by (video, frame) ->
            ``submission.csv`` (video,frame_id,pred) -> metrics when the test labels exist ->
            annotated videos on request.
@@ -21,7 +21,7 @@ from custom_modules.utils.errors import InputError
 
 from . import launch
 from .manifest import Manifest, Run
-from .stages import Pipeline, StageFailed, touch_marker
+from .stages import Pipeline, touch_marker
 from .steps import run_dir, train_step, trained_checkpoint
 
 ANNOTATE_ENV = 'CRASH_ANNOTATE'
@@ -42,7 +42,7 @@ class CrashPaths:
         self.lists = root / 'lists'
 
     def test_video_files(self) -> list[Path]:
-        from tools.data.extract_frames import find_videos
+        from custom_modules.utils.video import find_videos
 
         return find_videos(self.test_videos)
 
@@ -54,13 +54,13 @@ class CrashPaths:
 def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
     """Demo data on first use, train frame extraction (resumable), then the frame lists."""
     if m.get('demo_data'):
-        from tools.data.make_crash_demo import generate
+        from custom_modules.demo_data.crash_demo import generate
 
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     for required in (p.train_videos, p.train_labels, p.test_videos):
         if not required.exists():
-            raise InputError(f'{m.name}: missing {required} (data contract: README, '
-                              f'"The crash solution"); set DATA_ROOT to your data folder')
+            raise InputError(f'{m.name}: missing {required} (data contract: '
+                              f'docs/solutions/crash.md); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     inputs = [m.path, *p.train_labels.glob('*.csv'), *p.rawframes.glob('*/meta.json')]
     pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs,
@@ -69,7 +69,9 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
 
 def extract(m: Manifest, p: CrashPaths) -> dict:
     """Frames of the training videos (test videos are read directly by the inference)."""
-    from tools.data.extract_frames import ExtractOptions, extract_videos, find_videos
+    from custom_modules.data_prep.frame_extraction import extract_videos
+    from custom_modules.data_prep.frame_records import ExtractOptions
+    from custom_modules.utils.video import find_videos
 
     videos = find_videos(p.train_videos)
     if not videos:
@@ -85,7 +87,7 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
 
 
 def preprocess(m: Manifest, p: CrashPaths) -> dict:
-    from tools.data.prep_crash import prepare_crash
+    from custom_modules.data_prep.crash_lists import prepare_crash
 
     settings = m.get('preprocess', {})
     frames = prepare_crash(p.train_labels, p.rawframes, p.lists,
@@ -143,24 +145,19 @@ def inference_device(gpus: int) -> str:
 
 
 def predict_fold(m: Manifest, run: Run, wd: Path, p: CrashPaths, device: str) -> dict:
-    """Every test video through infer_video's code path -> ``wd/test_preds/<stem>.csv``."""
-    from tools.infer_video import CsvAtomic, FramePredictor, infer_video, row_writer
+    """Every test video through ``infer_video`` -> ``wd/test_preds/<stem>.csv``."""
+    from custom_modules.apis import FrameCsv, FramePredictor, infer_video
 
     settings = m.get('inference', {})
-    predictor = FramePredictor.from_config(run.config, launch.final_checkpoint(wd), device,
-                                           cfg_options=run.cfg_options or None)
+    predictor = FramePredictor(run.config, launch.final_checkpoint(wd), device=device,
+                               cfg_options=run.cfg_options or None)
     out_dir = wd / 'test_preds'
     frames = 0
     for video in p.test_video_files():
-        out = CsvAtomic(out_dir / f'{video.stem}.csv', 'frame_id,pred')
-        try:
+        with FrameCsv(out_dir / f'{video.stem}.csv', 'frame_id,pred') as out:
             result = infer_video(predictor, video, batch_size=settings.get('batch_size', 32),
-                                 write_rows=row_writer(out, ''),
+                                 write_rows=out.rows(),
                                  frame_base=settings.get('frame_base', 0), progress=True)
-        except BaseException:
-            out.abort()
-            raise
-        out.commit()
         frames += len(result.probs)
     touch_marker(out_dir / 'done.json', json.dumps({'frames': frames}))
     return {'frames': frames}
@@ -172,14 +169,14 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
 
     p = CrashPaths(m)
     if m.get('demo_data'):
-        from tools.data.make_crash_demo import generate
+        from custom_modules.demo_data.crash_demo import generate
 
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     videos = p.test_video_files() if p.test_videos.is_dir() else []
     if not videos:
         raise InputError(f'{m.name}: no test videos in {p.test_videos}')
     device = inference_device(gpus)
-    sources: list[tuple[Path, float]] = []  # (per-video CSV folder, weight)
+    sources: list[tuple[Path, Run]] = []  # (per-video CSV folder, its run)
     for run in m.runs:
         for fold in m.folds:
             wd = run_dir(m, run, fold)
@@ -188,32 +185,21 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
             pipe.stage(f'infer {run.name} fold{fold}',
                        lambda run=run, wd=wd: predict_fold(m, run, wd, p, device),
                        inputs=[ckpt, wd / 'done.json', *videos], outputs=[marker])
-            sources.append((wd / 'test_preds', run.weight / len(m.folds)))
+            sources.append((wd / 'test_preds', run))
 
     submission = m.work_dir / 'submission.csv'
 
     def do_ensemble() -> dict:
-        total = sum(w for _, w in sources)
-        merged = None
-        for folder, weight in sources:
-            parts = []
-            for video in videos:
-                df = pd.read_csv(folder / f'{video.stem}.csv')
-                df.insert(0, 'video', video.stem)
-                parts.append(df)
-            df = pd.concat(parts, ignore_index=True).set_index(['video', 'frame_id'])
-            if merged is None:
-                merged = df['pred'] * (weight / total)
-            else:
-                if not df.index.equals(merged.index):
-                    raise StageFailed(f'{folder}: frames differ from the other models\' '
-                                      'predictions (re-run inference with --force)')
-                merged = merged + df['pred'] * (weight / total)
-        out = merged.rename('pred').reset_index()
-        tmp = submission.with_name(f'.{submission.name}.tmp{os.getpid()}')
-        submission.parent.mkdir(parents=True, exist_ok=True)
-        out.to_csv(tmp, index=False, float_format='%.6f')
-        os.replace(tmp, submission)
+        from custom_modules.predictions import average_by_id, run_file_weights
+        from custom_modules.utils.atomic import atomic_write
+
+        weights = run_file_weights([(run.name, run.weight) for _, run in sources])
+        keys, pred = average_by_id([frame_scores(folder, videos) for folder, _ in sources],
+                                   weights, names=[str(folder) for folder, _ in sources])
+        out = pd.DataFrame(keys, columns=['video', 'frame_id'])
+        out['pred'] = pred
+        with atomic_write(submission, 'w', newline='') as f:
+            out.to_csv(f, index=False, float_format='%.6f')
         metrics: dict[str, Any] = {'videos': len(videos), 'frames': len(out),
                                    'models': len(sources)}
         if p.has_test_labels:
@@ -225,6 +211,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
 
     if annotate_requested(m):
         def do_annotate() -> dict:
+            from custom_modules.apis import annotate_file
+
             sub = pd.read_csv(submission)
             out_dir = m.work_dir / 'annotated'
             for video in videos:
@@ -242,12 +230,26 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     return submission
 
 
+def frame_scores(folder: Path, videos: list[Path]) -> tuple[list[tuple[str, int]], Any]:
+    """One model's per-frame scores: keys ``(video stem, frame_id)`` and ``pred`` float64 [N]."""
+    import numpy as np
+    import pandas as pd
+
+    parts = []
+    for video in videos:
+        df = pd.read_csv(folder / f'{video.stem}.csv')
+        df.insert(0, 'video', video.stem)
+        parts.append(df)
+    df = pd.concat(parts, ignore_index=True)
+    return list(zip(df['video'], df['frame_id'])), df['pred'].to_numpy(np.float64)
+
+
 def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
     """AUC / accuracy / log loss of the averaged predictions on the held-out test labels."""
     import numpy as np
 
+    from custom_modules.apis import check_label_count, load_frame_labels
     from custom_modules.evaluation.crash_metrics import crash_scores
-    from tools.infer_video import check_label_count, load_labels_any_count
 
     ys, ps = [], []
     videos = {v.stem: v for v in p.test_video_files()}
@@ -256,7 +258,7 @@ def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
         if not labels_csv.is_file():
             continue
         video = videos[stem]
-        labels = load_labels_any_count(labels_csv, video)
+        labels = load_frame_labels(labels_csv)
         probs = group.sort_values('frame_id')['pred'].to_numpy(np.float64)
         check_label_count(labels_csv, labels, len(probs), video)
         ys.append(labels)
@@ -270,33 +272,3 @@ def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
                                                              indent=1))
     return out
 
-
-def annotate_file(video: Path, probs, out: Path, labels_csv: Path | None,
-                  frame_base: int = 0, threshold: float = 0.5) -> None:
-    """Write ``video`` with each frame annotated by its (averaged) probability."""
-    from tools.infer_video import (
-        InferenceError,
-        VideoWriterAtomic,
-        annotate,
-        decode_bgr,
-        load_labels_any_count,
-        probe,
-    )
-
-    labels = load_labels_any_count(labels_csv, video) if labels_csv else None
-    fps, _, width, height = probe(video)
-    writer = VideoWriterAtomic(out, fps, (width, height))
-    n = 0
-    try:
-        for i, frame in enumerate(decode_bgr(video)):
-            if i >= len(probs):
-                raise InferenceError(f'{video}: more frames than predictions ({len(probs)})')
-            label = int(labels[i]) if labels is not None and i < len(labels) else None
-            writer.write(annotate(frame, i + frame_base, float(probs[i]), threshold, label))
-            n += 1
-        if n != len(probs):
-            raise InferenceError(f'{video}: {n} frames but {len(probs)} predictions')
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()

@@ -15,14 +15,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from custom_modules.utils.validation import read_lines
-
 from custom_modules.utils.errors import InputError
+from custom_modules.utils.validation import read_lines
 
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_step, run_dir, train_step, val_dump
+from .steps import infer_runs, run_dir, train_step, val_dump
 
 VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
@@ -53,18 +52,18 @@ class LocalizePaths:
 def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
     """Demo data on first use, then the folds table and the test list."""
     if m.get('demo_data'):
-        from tools.data.make_localize_demo import generate
+        from custom_modules.demo_data.localize_demo import generate
 
         pipe.stage('generate demo data',
                    lambda: {'generated': int(generate(p.root, m.get('demo_seed', 0)))})
     for required in (p.train_dir, p.test_dir):
         if not required.is_dir():
-            raise InputError(f'{m.name}: missing {required} (data contract: README, '
-                              f'"The localize solution"); set DATA_ROOT to your data folder')
+            raise InputError(f'{m.name}: missing {required} (data contract: '
+                              f'docs/solutions/localize.md); set DATA_ROOT to your data folder')
     settings = m.get('preprocess', {})
 
     def prep() -> dict:
-        from tools.data.prep_localize import prepare_localize
+        from custom_modules.data_prep.localize_lists import prepare_localize
 
         table = prepare_localize(p.train_dir, p.lists, classes=p.classes_file,
                                  folds=settings.get('folds', 5), seed=settings.get('seed', 0),
@@ -123,11 +122,12 @@ def validate(m: Manifest, run: Run, p: LocalizePaths, wd: Path, fold: int, gpus:
     """Validation predictions -> val_predictions.csv, metrics.json and the galleries."""
     import pandas as pd
 
-    from tools.analysis.best_worst import load_predictions, load_truth, plot_best_worst
+    from custom_modules.predictions import load_box_predictions, load_truth
+    from custom_modules.visualization import plot_best_worst
 
     dump = val_dump(m, run, fold, gpus, wiring(run, p, fold), val_as_test(p, fold))
     classes = p.classes()
-    preds = load_predictions(dump)
+    preds = load_box_predictions(dump)
     table = pd.read_csv(p.annotations, dtype={'image_id': str, 'file': str})
     truth = load_truth(table[table['fold'] == fold], classes)
     scores = score_predictions(preds, truth)
@@ -165,7 +165,7 @@ def write_csv(path: Path, preds, classes: list[str]) -> None:
 
 
 def open_atomic(path: Path):
-    from tools.ensemble import atomic_write
+    from custom_modules.utils.atomic import atomic_write
 
     return atomic_write(path, 'w', newline='', encoding='utf-8')
 
@@ -175,19 +175,19 @@ def average_predictions(frames: list, weights: list[float], ids: list[str]):
     import numpy as np
     import pandas as pd
 
-    total = sum(weights)
-    probs, boxes = 0.0, 0.0
-    for frame, weight in zip(frames, weights):
-        frame = frame.set_index('image_id')
-        absent = [i for i in ids if i not in frame.index]
+    from custom_modules.predictions import average_by_id, prob_columns
+
+    for frame in frames:
+        present = set(frame['image_id'])
+        absent = [i for i in ids if i not in present]
         if absent:
             raise StageFailed(f'a prediction file misses {len(absent)} test images, e.g. '
                               f'{absent[:5]}')
-        frame = frame.loc[ids]
-        cols = sorted((c for c in frame.columns if c.startswith('prob_')),
-                      key=lambda c: int(c[5:]))
-        probs = probs + weight / total * frame[cols].to_numpy()
-        boxes = boxes + weight / total * frame[BOX].to_numpy()
+    keys = [frame['image_id'].tolist() for frame in frames]
+    _, probs = average_by_id([(k, f[prob_columns(f)].to_numpy()) for k, f in zip(keys, frames)],
+                             weights, ids=ids)
+    _, boxes = average_by_id([(k, f[BOX].to_numpy()) for k, f in zip(keys, frames)], weights,
+                             ids=ids)
     out = pd.DataFrame({'image_id': ids, 'label': np.argmax(probs, 1),
                         'score': np.max(probs, 1)})
     out[BOX] = boxes
@@ -197,15 +197,12 @@ def average_predictions(frames: list, weights: list[float], ids: list[str]):
 def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     import pandas as pd
 
-    from tools.analysis.best_worst import load_predictions, load_truth, plot_best_worst
+    from custom_modules.predictions import load_box_predictions, load_truth, run_file_weights
+    from custom_modules.visualization import plot_best_worst
 
     p = LocalizePaths(m)
     prepare_data(m, pipe, p)
-    dumps: list[tuple[Run, Path]] = []
-    for run in m.runs:
-        for fold in m.folds:
-            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.test_csv)
-            dumps.append((run, dump))
+    dumps = infer_runs(m, pipe, m.runs, gpus, lambda run, fold: wiring(run, p, fold), p.test_csv)
 
     submission = m.work_dir / 'submission.csv'
     k = int(m.get('gallery_k', 3))
@@ -215,8 +212,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     def do_submission() -> dict:
         classes = p.classes()
         ids = pd.read_csv(p.test_csv, dtype={'image_id': str})['image_id'].tolist()
-        frames = [load_predictions(d) for _, d in dumps]
-        weights = [run.weight / len(m.folds) for run, _ in dumps]
+        frames = [load_box_predictions(d) for _, d in dumps]
+        weights = run_file_weights([(run.name, run.weight) for run, _ in dumps])
         preds = average_predictions(frames, weights, ids)
         write_csv(submission, preds, classes)
         truth = load_truth(hidden, classes) if hidden else None

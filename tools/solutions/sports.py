@@ -1,6 +1,6 @@
 """The sports flow: image lists -> classifier runs per fold -> validation report -> submission.
 
-Train: (demo data on first use) -> stratified k-fold or holdout lists (tools/data/prep_images.py)
+Train: (demo data on first use) -> stratified k-fold or holdout lists (data_prep.image_lists)
 -> each run on each fold (tools/train.py, resumable) -> its curves, a validation dump, the
 confusion matrix (counts and row-normalised) and the per-class report beside the
 weighted-random baseline -> one validation report over every run and fold.
@@ -12,21 +12,19 @@ Every stage is skipped when its outputs are complete and newer than its inputs.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from custom_modules.evaluation.submission_accuracy import submission_accuracy
-from custom_modules.utils.validation import read_lines
-
 from custom_modules.utils.errors import InputError
+from custom_modules.utils.validation import read_lines
 
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_step, run_dir, train_step, val_dump
+from .steps import infer_runs, run_dir, train_step, val_dump
 
 VAL_METRICS = ('cls/accuracy', 'cls/macro_f1', 'cls/baseline_accuracy')
 KINDS = ('classifier', )
@@ -67,14 +65,14 @@ class SportsPaths:
 def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
     """Demo data on first use, then the lists (checked images; nothing half-written)."""
     if m.get('demo_data'):
-        from tools.data.make_sports_demo import generate
+        from custom_modules.demo_data.sports_demo import generate
 
         pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     required = [p.train_folder] if p.train_folder else [p.train_csv, p.train_images]
     for path in (*required, p.test_csv, p.test_images):
         if not path.exists():
-            raise InputError(f'{m.name}: missing {path} (data contract: README, "The sports '
-                              f'solution"); set DATA_ROOT to your data folder')
+            raise InputError(f'{m.name}: missing {path} (data contract: '
+                              f'docs/solutions/sports.md); set DATA_ROOT to your data folder')
     if p.valid_size and m.folds != [0]:
         raise InputError(f'{m.path}: a holdout split (preprocess.valid_size) has one fold, 0; '
                           f'got folds {m.folds}')
@@ -88,7 +86,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
 
 
 def preprocess(m: Manifest, p: SportsPaths) -> dict:
-    from tools.data.prep_images import prepare_images
+    from custom_modules.data_prep.image_lists import prepare_images
 
     settings = m.get('preprocess', {})
     lists = prepare_images(
@@ -137,8 +135,8 @@ def write_report(wd: Path, dump: Path, classes: list[str], train_list: Path) -> 
         format_report,
         report_json,
     )
-    from tools.analysis.confusion_matrix import dump_labels, load_dump
-    from tools.data.common import atomic_write_text
+    from custom_modules.predictions import dump_labels, load_dump
+    from custom_modules.utils.atomic import atomic_write_text
 
     y_true, y_pred = dump_labels(load_dump(dump), len(classes), str(dump))
     report = classification_report(y_true, y_pred, len(classes),
@@ -152,7 +150,7 @@ def write_report(wd: Path, dump: Path, classes: list[str], train_list: Path) -> 
 
 
 def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
-    from tools.analysis.confusion_matrix import plot_confusion_matrix
+    from custom_modules.visualization import plot_confusion_matrix
 
     p = SportsPaths(m)
     prepare_data(m, pipe, p)
@@ -192,7 +190,7 @@ def report_metrics(path: Path) -> dict[str, float]:
 
 def write_summary(path: Path, reports: list[tuple[Run, int, Path]]) -> dict:
     """One table over every run and fold: accuracy and macro F1 beside their baselines."""
-    from tools.data.common import atomic_write_text
+    from custom_modules.utils.atomic import atomic_write_text
 
     rows = [('run', 'fold', 'accuracy', 'baseline', 'macro F1', 'baseline', 'report')]
     for run, fold, wd in reports:
@@ -227,8 +225,7 @@ def load_test_dump(dump: Path, by_path: dict[str, str]) -> tuple[list[str], Any]
     """
     import numpy as np
 
-    from tools.analysis.confusion_matrix import load_dump
-    from tools.ensemble import as_probabilities, get_field, to_numpy
+    from custom_modules.predictions import as_probabilities, get_field, load_dump, to_numpy
 
     ids, rows = [], []
     for n, sample in enumerate(load_dump(dump)):
@@ -246,27 +243,22 @@ def load_test_dump(dump: Path, by_path: dict[str, str]) -> tuple[list[str], Any]
 def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     import numpy as np
 
-    from tools.ensemble import ensemble, save_predictions
+    from custom_modules.predictions import ensemble, run_file_weights, save_predictions
+    from custom_modules.utils.atomic import atomic_write_csv
 
     p = SportsPaths(m)
     prepare_data(m, pipe, p)
-    dumps: list[tuple[Run, Path]] = []
-    for run in m.runs:
-        for fold in m.folds:
-            dump = infer_step(m, pipe, run, fold, gpus, wiring(run, p, fold), p.lists / 'test.txt')
-            dumps.append((run, dump))
+    dumps = infer_runs(m, pipe, m.runs, gpus, lambda run, fold: wiring(run, p, fold),
+                       p.lists / 'test.txt')
 
     classes = p.classes()
     ensembled = m.work_dir / 'ensemble.npz'
     submission = m.work_dir / 'submission.csv'
 
     def do_submission() -> dict:
-        from tools.ensemble import atomic_write
-
         ids, by_path = test_ids_by_path(p)
         preds = [load_test_dump(dump, by_path) for _, dump in dumps]
-        folds_of = {run.name: sum(1 for r, _ in dumps if r.name == run.name) for run, _ in dumps}
-        weights = [run.weight / folds_of[run.name] for run, _ in dumps]
+        weights = run_file_weights([(run.name, run.weight) for run, _ in dumps])
         got_ids, probs = ensemble(preds, weights=weights, names=[str(d) for _, d in dumps])
         missing = set(ids) - set(got_ids)
         if missing or len(got_ids) != len(ids):
@@ -276,10 +268,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
         probs = probs[[order[i] for i in ids]]  # test.csv's order
         save_predictions(ensembled, ids, probs, classes=classes,
                          sources=[str(d) for _, d in dumps], weights=weights)
-        with atomic_write(submission, 'w', newline='', encoding='utf-8') as f:
-            writer = csv.writer(f, lineterminator='\n')
-            writer.writerow(['image_id', 'label'])
-            writer.writerows([i, classes[k]] for i, k in zip(ids, probs.argmax(axis=1)))
+        atomic_write_csv(submission, ([i, classes[k]] for i, k in zip(ids, probs.argmax(axis=1))),
+                         header=['image_id', 'label'])
         metrics: dict[str, Any] = {'rows': len(ids), 'models': len(dumps),
                                    'mean_top1_prob': float(np.max(probs, 1).mean())}
         if p.hidden_test_labels and p.hidden_test_labels.is_file():

@@ -43,7 +43,7 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     An interrupted run (no marker yet) resumes from its last checkpoint unless ``--force``.
     Returns the marker, which later stages take as their input.
     """
-    from tools.analysis.plot_curves import plot_training_curves
+    from custom_modules.visualization import plot_training_curves
 
     wd = run_dir(m, run, fold)
     done = wd / 'done.json'
@@ -87,6 +87,14 @@ def infer_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
                                    wd / 'podium_test.log'),
                inputs=[ckpt, wd / 'done.json', test_list], outputs=[dump])
     return dump
+
+
+def infer_runs(m: Manifest, pipe: Pipeline, runs: Sequence[Run], gpus: int,
+               wiring: Callable[[Run, int], Mapping[str, Any]],
+               test_list: Path) -> list[tuple[Run, Path]]:
+    """:func:`infer_step` for every run and fold: ``(run, test dump)``, the ensemble's inputs."""
+    return [(run, infer_step(m, pipe, run, fold, gpus, wiring(run, fold), test_list))
+            for run in runs for fold in m.folds]
 
 
 def val_dump(m: Manifest, run: Run, fold: int, gpus: int, wiring: Mapping[str, Any],

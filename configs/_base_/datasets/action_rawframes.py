@@ -46,20 +46,14 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, ann_file=ann_file_train, data_prefix=dict(img=rawframes),
                  filename_tmpl='img_{:05d}.jpg', pipeline=train_pipeline))
+# Validation and test: the train loader with another sampler, list and pipeline (test mode).
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, ann_file=ann_file_val, data_prefix=dict(img=rawframes),
-                 filename_tmpl='img_{:05d}.jpg', pipeline=val_pipeline, test_mode=True))
+    train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline,
+                 test_mode=True))
 test_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, ann_file=ann_file_test, data_prefix=dict(img=rawframes),
-                 filename_tmpl='img_{:05d}.jpg', pipeline=test_pipeline, test_mode=True))
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test, pipeline=test_pipeline))
 
 val_evaluator = dict(type='AccMetric')
 # The test list has no labels (label -1): inference dumps predictions (tools/test.py --dump).

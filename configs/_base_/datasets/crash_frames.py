@@ -39,13 +39,10 @@ train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, ann_file='lists/train_fold0.txt',
                  data_prefix=dict(img_path='rawframes/'), metainfo=metainfo,
                  pipeline=train_pipeline))
+# Validation and test: the train loader with another batch size, sampler, list and pipeline.
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='lists/val_fold0.txt',
-                 data_prefix=dict(img_path='rawframes/'), metainfo=metainfo,
+    train_dataloader, batch_size=32, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(train_dataloader['dataset'], ann_file='lists/val_fold0.txt',
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='CrashMetric', threshold=0.5)

@@ -36,31 +36,15 @@ train_dataloader = dict(
         split='train',
         fold=0,
         pipeline=train_pipeline))
+# Validation: the held-out fold of the same list; test: every image of the test list.
 val_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=data_root + 'lists/annotations.csv',
-        data_prefix=dict(img_path=data_root + 'train'),
-        classes=data_root + 'lists/classes.txt',
-        split='val',
-        fold=0,
-        pipeline=test_pipeline))
+    train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(train_dataloader['dataset'], split='val', pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=data_root + 'lists/test.csv',
-        data_prefix=dict(img_path=data_root + 'test'),
-        classes=data_root + 'lists/classes.txt',
-        split='all',
-        pipeline=test_pipeline))
+    val_dataloader,
+    dataset=dict(type=dataset_type, ann_file=data_root + 'lists/test.csv',
+                 data_prefix=dict(img_path=data_root + 'test'),
+                 classes=data_root + 'lists/classes.txt', split='all', pipeline=test_pipeline))
 
 # Test images have no box: the metric then scores nothing and the predictions are dumped.
 val_evaluator = dict(type='LocalizeMetric', iou_thrs=(0.5, 0.75))

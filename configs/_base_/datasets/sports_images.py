@@ -3,8 +3,7 @@
 # folder; class names from its classes.txt, label = line number). The solution runner points
 # ann_file / data_prefix / classes at the data and fold with --cfg-options; the defaults below
 # are the holdout layout of `tools/data/preprocess.py images ... --out-dir data/sports/lists`.
-# Variants at another resolution redefine train_pipeline / test_pipeline and the dataloaders'
-# `pipeline` (see swin-large and efficientnetv2).
+# The 384-px variant is sports_images-384px.py (this file with its crop and resize sizes changed).
 dataset_type = 'CustomDataset'
 data_root = 'data/sports/'
 class_list = data_root + 'lists/classes.txt'
@@ -36,22 +35,15 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=train_list,
                  data_prefix='train', classes=class_list, pipeline=train_pipeline))
+# Validation and test: the train loader with another sampler, list, image folder and pipeline.
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='lists/val.txt',
-                 data_prefix='train', classes=class_list, pipeline=test_pipeline))
+    train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(train_dataloader['dataset'], ann_file='lists/val.txt', pipeline=test_pipeline))
 # The test list's labels are -1 (unknown): predictions come from `tools/test.py --dump` or
 # tools/predict_images.py, and the metric skips unlabelled samples.
 test_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file='lists/test.txt',
-                 data_prefix='test', classes=class_list, pipeline=test_pipeline))
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], ann_file='lists/test.txt', data_prefix='test'))
 
 # Accuracy, macro F1, per-class table and the weighted-random baseline of the training shares.
 val_evaluator = dict(type='ClassificationReport', train_ann_file=data_root + train_list)

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.data.common import DataError
-from tools.data.download_images import main, parse_size, read_jobs
+from custom_modules.utils.atomic import file_mode
+from custom_modules.utils.cli import run_cli
+from tools.data.download_images import main, parse_size
 
 
 def image_bytes(fmt: str, seed: int, size: int = 24) -> bytes:
@@ -146,7 +147,8 @@ def test_every_case(server, tmp_path, capsys):
     for rel in kept:
         assert rel.split('/')[0] in ('cat', 'dog') and len(rel.split('/')) == 2
         Image.open(out / rel).load()  # every kept file is a whole image
-    assert not list(out.rglob('*.part'))
+        assert (out / rel).stat().st_mode & 0o777 == file_mode()  # the umask's, not private
+    assert not list(out.rglob('.*'))  # no temporary left behind
 
     # resume: what is there is not fetched again; failures are tried again
     hits = Handler.hits.copy()
@@ -157,16 +159,11 @@ def test_every_case(server, tmp_path, capsys):
     assert report(out)['good.png']['status'] == 'skipped'
 
 
-def test_bad_lists_are_named(tmp_path):
-    (tmp_path / 'ok.urls').write_text('http://127.0.0.1:9/a.jpg\nfile:///etc/passwd\n'
-                                      'ftp://x/y.jpg\n')
-    (tmp_path / '..urls').write_text('http://127.0.0.1:9/a.jpg\n')  # stem '.': not a folder
-    with pytest.raises(DataError) as info:
-        read_jobs(tmp_path)
-    text = str(info.value)
-    assert 'ok.urls:2: not an http(s) URL' in text and 'ok.urls:3' in text
-    assert "class name '.'" in text
-    assert main([str(tmp_path), str(tmp_path / 'out'), '--no-progress']) == 2
+def test_bad_lists_exit_2_and_create_nothing(tmp_path, capsys):
+    (tmp_path / 'ok.urls').write_text('file:///etc/passwd\n')
+    assert run_cli(main, [str(tmp_path), str(tmp_path / 'out'), '--no-progress'],
+                   prog='download_images') == 2
+    assert 'ok.urls:1: not an http(s) URL' in capsys.readouterr().err
     assert not (tmp_path / 'out').exists()
 
 
@@ -174,27 +171,3 @@ def test_sizes():
     assert parse_size('20MB') == 20 * 1024 ** 2
     assert parse_size('512k') == 512 * 1024
     assert parse_size('1000') == 1000
-
-
-def test_first_listed_copy_is_kept_whatever_finished_first():
-    from tools.data.download_images import Result, Summary, _first_copy_wins
-
-    late_first = Result('cat', 3, 'u/a.jpg', 'duplicate', 'cat/abc.jpg', 10, 'abc', 1,
-                        'same content as cat/abc.jpg')
-    early_second = Result('cat', 5, 'u/b.jpg', 'ok', 'cat/abc.jpg', 10, 'abc', 1)
-    other = Result('cat', 6, 'u/c.jpg', 'ok', 'cat/def.jpg', 10, 'def', 1)
-    failed = Result('cat', 7, 'u/d.jpg', 'failed', reason='HTTP 404')
-    summary = Summary([late_first, early_second, other, failed])
-    _first_copy_wins(summary)
-    assert [r.status for r in summary.results] == ['ok', 'duplicate', 'ok', 'failed']
-    assert late_first.reason == '' and early_second.reason == 'same content as cat/abc.jpg'
-
-
-def test_a_file_kept_by_an_earlier_run_stays_the_first():
-    from tools.data.download_images import Result, Summary, _first_copy_wins
-
-    new = Result('cat', 2, 'u/new.jpg', 'duplicate', 'cat/abc.jpg', 10, 'abc', 1, 'same')
-    kept = Result('cat', 4, 'u/old.jpg', 'skipped', 'cat/abc.jpg', 10, 'abc', 0, 'earlier run')
-    summary = Summary([new, kept])
-    _first_copy_wins(summary)
-    assert new.status == 'duplicate' and kept.status == 'skipped'

@@ -1,4 +1,5 @@
-"""tools/data/find_outliers.py: planted outliers rank first, rows stay with their images."""
+"""tools/data/find_outliers.py: planted outliers rank first, rows stay with their images
+(the scoring itself: tests/custom_modules/apis/test_outliers.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,11 +9,12 @@ import pandas as pd
 import pytest
 import torch
 
+from custom_modules.demo_data.sports_demo import render
+from custom_modules.utils.cli import run_cli
 from tests.conftest import REPO_ROOT
-from tools.data.find_outliers import main, samples_from_csv, score
-from tools.data.make_sports_demo import render
+from tools.data import find_outliers
 
-CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-30e_sports-64.py'
+CONFIG = REPO_ROOT / 'configs/sports/tinyconvnet_1xb16-cos-30e_sports-demo-64px.py'
 CLASSES = ['disc', 'h_stripes', 'v_stripes']
 # a training disc again, labelled as stripes (a wrong label, as scraped data has); diagonal
 # stripes, which no class has (junk)
@@ -73,9 +75,9 @@ def data(tmp_path_factory) -> Path:
 
 def test_planted_outliers_rank_first_with_their_own_rows(data, tmp_path):
     out = tmp_path / 'out'
-    assert main([str(CONFIG), str(data / 'model.pth'), '--csv', str(data / 'train.csv'),
-                 '--image-dir', str(data / 'train'), '--out-dir', str(out), '--top', '4',
-                 '--no-progress']) == 0
+    assert run_cli(find_outliers.main, [
+        str(CONFIG), str(data / 'model.pth'), '--csv', str(data / 'train.csv'), '--image-dir',
+        str(data / 'train'), '--out-dir', str(out), '--top', '4', '--no-progress']) == 0
     table = pd.read_csv(out / 'outliers.csv')
     assert set(table['image_id'].head(2)) == set(PLANTED)
     assert table.loc[table['iforest_z'].idxmax(), 'image_id'] == 'x_diagonal'  # junk: the forest
@@ -92,25 +94,3 @@ def test_planted_outliers_rank_first_with_their_own_rows(data, tmp_path):
     assert emb['embeddings'].shape[0] == 38
     assert len(list((data / 'train').iterdir())) == 38  # nothing deleted
 
-
-def test_scores_follow_the_rows_not_their_order():
-    rng = np.random.default_rng(0)
-    centres = np.eye(3)[:, :3] * 5
-    emb = np.concatenate([centres[k] + rng.normal(0, 0.3, (10, 3)) for k in range(3)])
-    labels = np.repeat(['a', 'b', 'c'], 10)
-    emb[4] = centres[2] + 0.1  # labelled a, sits in c
-    emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
-    perm = rng.permutation(30)
-    first, shuffled = score(emb, labels), score(emb[perm], labels[perm])
-    assert first['centroid_z'].idxmax() == 4 and first.loc[4, 'nearest_class'] == 'c'
-    assert first.loc[4, 'centroid_ratio'] > 1 and first.loc[4, 'closer_to_other']
-    assert first['score'].idxmax() == 4
-    for column in ('centroid_distance', 'centroid_ratio', 'centroid_z'):
-        np.testing.assert_allclose(shuffled[column].to_numpy(), first[column].to_numpy()[perm])
-
-
-def test_bad_rows_are_named(tmp_path):
-    (tmp_path / 'img').mkdir()
-    (tmp_path / 'train.csv').write_text('image_id,label\nnope,disc\n')
-    with pytest.raises(Exception, match=r'train.csv:2: image .nope. not found'):
-        samples_from_csv(tmp_path / 'train.csv', tmp_path / 'img')

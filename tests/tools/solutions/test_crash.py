@@ -1,32 +1,49 @@
 """The crash_demo solution end to end on generated data: train two folds, infer, average,
-score, annotate; then a rerun that skips every finished stage."""
+score, annotate; a rerun that skips every finished stage; CRASH_ANNOTATE=0 and FORCE=1 through
+the flow; and an interrupted training that resumes where it was killed.
+
+One training of the demo (module fixture) serves every end-to-end test here."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
-from tools.data.make_demo_data import read_video
+from custom_modules.utils.video import read_video
+from tests.conftest import REPO_ROOT, cli_env, run_cli, stage_status
+
+TRAIN = ['bash', str(REPO_ROOT / 'train.sh'), '1']
+INFERENCE = ['bash', str(REPO_ROOT / 'inference.sh'), '1']
+MAX_EPOCHS = 4  # configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py
 
 
-def stage_status(output: str, stage: str) -> str:
-    match = re.search(rf'^{re.escape(stage)}\s+(ran|skipped|failed)\b', output, re.MULTILINE)
-    assert match, f'no {stage!r} row in the summary:\n{output[-2000:]}'
-    return match.group(1)
-
-
-def test_crash_demo_train_and_inference(tmp_path):
-    env = {'DATA_ROOT': str(tmp_path / 'data'), 'WORK_DIR': str(tmp_path / 'work'),
-           'CRASH_ANNOTATE': '1'}
-    train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'crash_demo'], env=env,
-                    timeout=300)
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory) -> SimpleNamespace:
+    """``bash train.sh 1 crash_demo`` once: its environment, folders and output."""
+    root = tmp_path_factory.mktemp('crash_demo')
+    env = {'DATA_ROOT': str(root / 'data'), 'WORK_DIR': str(root / 'work'), 'CRASH_ANNOTATE': '',
+           'FORCE': '', 'FOLDS': ''}
+    train = run_cli([*TRAIN, 'crash_demo'], env=env, timeout=300)
     assert train.returncode == 0, train.stdout[-5000:]
-    work = tmp_path / 'work'
+    return SimpleNamespace(env=env, data=root / 'data', work=root / 'work', stdout=train.stdout)
+
+
+@pytest.mark.slow
+def test_crash_demo_train_and_inference(trained):
+    env = {**trained.env, 'CRASH_ANNOTATE': '1'}
+    work = trained.work
     for fold in (0, 1):
         wd = work / 'tiny' / f'fold{fold}'
-        assert stage_status(train.stdout, f'train tiny fold{fold}') == 'ran'
+        assert stage_status(trained.stdout, f'train tiny fold{fold}') == 'ran'
         assert (wd / 'curves.png').is_file()
         best = list(wd.glob('best_auc_*_acc_*_ll_*_epoch_*.pth'))
         assert len(best) == 1, best
@@ -38,18 +55,17 @@ def test_crash_demo_train_and_inference(tmp_path):
                   for line in f.read_text().splitlines()]
         epoch = next(r for r in logged if 'crash/auc' in r and r['step'] == record['epoch'])
         assert epoch['crash/bce'] == record['metrics']['crash/bce']
-    val_auc = float(re.search(r'^train tiny fold0 .*crash/auc=([\d.]+)', train.stdout,
+    val_auc = float(re.search(r'^train tiny fold0 .*crash/auc=([\d.]+)', trained.stdout,
                               re.MULTILINE).group(1))
 
-    inference = ['bash', str(REPO_ROOT / 'inference.sh'), '1', 'crash_demo']
-    infer = run_cli(inference, env=env, timeout=300)
+    infer = run_cli([*INFERENCE, 'crash_demo'], env=env, timeout=300)
     assert infer.returncode == 0, infer.stdout[-5000:]
     submission = work / 'submission.csv'
     assert infer.stdout.strip().splitlines()[-1] == str(submission)
     sub = pd.read_csv(submission)
     assert list(sub.columns) == ['video', 'frame_id', 'pred']
     assert sub['pred'].between(0, 1).all()
-    test_dir = tmp_path / 'data' / 'test'
+    test_dir = trained.data / 'test'
     for video in sorted(test_dir.glob('*.mp4')):
         n = len(read_video(video))
         rows = sub[sub['video'] == video.stem]
@@ -64,15 +80,97 @@ def test_crash_demo_train_and_inference(tmp_path):
           f'accuracy {metrics["acc"]:.3f}, log loss {metrics["log_loss"]:.3f}')
     assert metrics['frames'] == len(sub) and metrics['auc'] >= 0.9
 
-    again = run_cli(inference, env=env, timeout=300)
+    again = run_cli([*INFERENCE, 'crash_demo'], env=env, timeout=300)
     assert again.returncode == 0, again.stdout[-5000:]
     for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission'):
         assert stage_status(again.stdout, stage) == 'skipped'
 
 
-def test_crash_annotate_env_overrides_the_manifest(monkeypatch):
-    from types import SimpleNamespace
+@pytest.mark.slow
+def test_crash_annotate_0_overrules_a_manifest_that_asks_for_videos(trained, tmp_path):
+    manifest = tmp_path / 'crash_demo_annotated.py'
+    manifest.write_text(f"_base_ = '{REPO_ROOT / 'configs/solutions/crash_demo.py'}'\n"
+                        'annotate_videos = True\n')
+    annotated = trained.work / 'annotated'
+    shutil.rmtree(annotated, ignore_errors=True)  # another test may have asked for them
+    videos = sorted(p.stem for p in (trained.data / 'test').glob('*.mp4'))
+    assert videos
 
+    off = run_cli([*INFERENCE, str(manifest)], env={**trained.env, 'CRASH_ANNOTATE': '0'})
+    assert off.returncode == 0, off.stdout[-5000:]
+    assert (trained.work / 'submission.csv').is_file()
+    assert 'annotated videos' not in off.stdout and not annotated.exists()
+
+    on = run_cli([*INFERENCE, str(manifest)], env=trained.env)  # the manifest's own choice
+    assert on.returncode == 0, on.stdout[-5000:]
+    assert stage_status(on.stdout, 'annotated videos') == 'ran'
+    assert sorted(p.stem for p in annotated.glob('*.mp4')) == videos
+
+
+@pytest.mark.slow
+def test_force_reruns_up_to_date_inference(trained):
+    first = run_cli([*INFERENCE, 'crash_demo'], env=trained.env)  # now everything is up to date
+    assert first.returncode == 0, first.stdout[-5000:]
+    outputs = [trained.work / 'tiny/fold0/test_preds/done.json',
+               trained.work / 'tiny/fold1/test_preds/done.json', trained.work / 'submission.csv']
+    before = {p: p.stat().st_mtime_ns for p in outputs}
+    submission = (trained.work / 'submission.csv').read_text()
+
+    forced = run_cli([*INFERENCE, 'crash_demo'], env={**trained.env, 'FORCE': '1'})
+    assert forced.returncode == 0, forced.stdout[-5000:]
+    for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission'):
+        assert stage_status(forced.stdout, stage) == 'ran'
+    assert [p for p in outputs if p.stat().st_mtime_ns <= before[p]] == []
+    assert (trained.work / 'submission.csv').read_text() == submission  # same models, same rows
+
+
+def validated_epochs(wd: Path) -> list[int]:
+    """The epochs validated by the run's last training (its ``podium_train.log``)."""
+    text = (wd / 'podium_train.log').read_text()
+    return sorted({int(e) for e in re.findall(r'Epoch\(val\) +\[ *(\d+)\]', text)})
+
+
+@pytest.mark.slow
+def test_killed_training_resumes_from_its_checkpoint_and_force_retrains(trained, tmp_path):
+    env = {**trained.env, 'WORK_DIR': str(tmp_path / 'work'), 'FOLDS': '0'}
+    wd = tmp_path / 'work' / 'tiny' / 'fold0'
+    proc = subprocess.Popen([*TRAIN, 'crash_demo'], cwd=REPO_ROOT, env=cli_env(env),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not (wd / 'last_checkpoint').is_file():  # written after the checkpoint itself
+            assert proc.poll() is None, 'train.sh ended before its first checkpoint'
+            assert time.monotonic() < deadline, 'no checkpoint in time'
+            time.sleep(0.05)
+    finally:  # the whole group: train.sh, the runner and tools/train.py, with no clean-up
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    saved = int(re.fullmatch(r'epoch_(\d+)\.pth', os.path.basename(
+        (wd / 'last_checkpoint').read_text().strip())).group(1))
+    assert 1 <= saved < MAX_EPOCHS, f'killed after epoch {saved}: nothing left to resume'
+    assert not (wd / 'done.json').exists()
+
+    again = run_cli([*TRAIN, 'crash_demo'], env=env, timeout=300)
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert stage_status(again.stdout, 'train tiny fold0') == 'ran'
+    log = (wd / 'podium_train.log').read_text()
+    assert f'resumed epoch: {saved}' in log and 'Auto resumed from the latest checkpoint' in log
+    assert validated_epochs(wd) == list(range(saved + 1, MAX_EPOCHS + 1))
+    assert (wd / f'epoch_{MAX_EPOCHS}.pth').is_file() and (wd / 'done.json').is_file()
+
+    # FORCE=1 redoes up-to-date stages: the training starts over from epoch 1 (no resume)
+    done = (wd / 'done.json').stat().st_mtime_ns
+    forced = run_cli([*TRAIN, 'crash_demo'], env={**env, 'FORCE': '1'}, timeout=300)
+    assert forced.returncode == 0, forced.stdout[-5000:]
+    for stage in ('preprocess lists', 'train tiny fold0'):
+        assert stage_status(forced.stdout, stage) == 'ran'
+    assert 'resumed epoch' not in (wd / 'podium_train.log').read_text()
+    assert validated_epochs(wd) == list(range(1, MAX_EPOCHS + 1))
+    assert (wd / 'done.json').stat().st_mtime_ns > done
+
+
+def test_crash_annotate_env_overrides_the_manifest(monkeypatch):
     from tools.solutions.crash import annotate_requested
 
     wants = SimpleNamespace(get=lambda key, default=None: True if key == 'annotate_videos'

@@ -6,15 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, run_cli, stage_status
 
 pytestmark = pytest.mark.slow
-
-
-def stage_status(output: str, stage: str) -> str:
-    match = re.search(rf'^{re.escape(stage)}\s+(ran|skipped|failed)\b', output, re.MULTILINE)
-    assert match, f'no {stage!r} row in the summary:\n{output[-2000:]}'
-    return match.group(1)
 
 
 def test_demo_train_and_inference(tmp_path):
@@ -46,7 +40,8 @@ def test_demo_train_and_inference(tmp_path):
     print(f'demo: validation accuracy {val_acc:.3f}, test accuracy {test_acc:.3f}')
     assert val_acc >= 0.5 and test_acc >= 0.45
 
-    # Nothing changed: every stage is skipped. An interrupted run (no done marker) resumes.
+    # Nothing changed: every stage is skipped. A finished run that lost its done marker is
+    # resumed at its last epoch, not retrained (a run killed mid-way: test_crash.py).
     (work / 'tsm2' / 'fold0' / 'done.json').unlink()
     again = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'demo'], env=env, timeout=600)
     assert again.returncode == 0, again.stdout[-5000:]

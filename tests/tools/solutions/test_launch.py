@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from custom_modules.utils.errors import InputError
 from tools.solutions.launch import (
     best_val_metrics,
     cfg_options_args,
@@ -13,8 +14,6 @@ from tools.solutions.launch import (
     tool_command,
 )
 from tools.solutions.manifest import REPO_ROOT
-from tools.solutions.stages import StageFailed
-from custom_modules.utils.errors import InputError
 
 
 def test_commands_for_each_launcher():

@@ -6,21 +6,17 @@ on every test image).
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pandas as pd
+import pytest
 
 from custom_modules.evaluation.localize_metric import box_iou
-from tests.conftest import REPO_ROOT, run_cli
+from tests.conftest import REPO_ROOT, run_cli, stage_status
 
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
-
-
-def stage_status(output: str, stage: str) -> str:
-    match = re.search(rf'^{re.escape(stage)}\s+(ran|skipped|failed)\b', output, re.MULTILINE)
-    assert match, f'no {stage!r} row in the summary:\n{output[-3000:]}'
-    return match.group(1)
 
 
 def constant_box_baseline(data, fold: int = 0) -> float:
@@ -33,6 +29,7 @@ def constant_box_baseline(data, fold: int = 0) -> float:
     return float(box_iou(mean * size, test[BOX].to_numpy()).mean())
 
 
+@pytest.mark.slow
 def test_localize_demo_end_to_end(tmp_path):
     t0 = time.monotonic()
     data, work = tmp_path / 'data', tmp_path / 'work'
@@ -44,14 +41,24 @@ def test_localize_demo_end_to_end(tmp_path):
                   'validate tiny fold0'):
         assert stage_status(train.stdout, stage) == 'ran'
     run = work / 'tiny' / 'fold0'
-    for name in ('curves.png', 'top3_best.png', 'top3_worst.png', 'metrics.json',
-                 'val_predictions.csv'):
+    for name in ('curves.png', 'top3_best.png', 'top3_worst.png'):
         assert (run / name).is_file(), name
     log = (run / 'podium_train.log').read_text()
     assert 'ProgressiveUnfreezeHook: epoch 1: backbone trainable: last 0 of 4 stages' in log
     assert 'ProgressiveUnfreezeHook: epoch 3: backbone trainable: all' in log
     val_miou = float(re.search(r'^validate tiny fold0 .*\bmIoU=([\d.]+)', train.stdout,
                                re.MULTILINE).group(1))
+    # metrics.json scores fold 0's images, and its mIoU is the stage table's (4 digits there)
+    metrics = json.loads((run / 'metrics.json').read_text())
+    val_ids = pd.read_csv(data / 'lists' / 'annotations.csv', dtype={'image_id': str})
+    val_ids = val_ids.loc[val_ids['fold'] == 0, 'image_id']
+    assert set(metrics) == {'fold', 'images', 'mIoU', 'accuracy', 'IoU@0.5', 'IoU@0.75'}
+    assert metrics['fold'] == 0 and metrics['images'] == len(val_ids)
+    assert metrics['mIoU'] == pytest.approx(val_miou, abs=1e-4)
+    assert 0 <= metrics['IoU@0.75'] <= metrics['IoU@0.5'] <= 1 and 0 <= metrics['accuracy'] <= 1
+    val_preds = pd.read_csv(run / 'val_predictions.csv', dtype={'image_id': str})
+    assert list(val_preds.columns) == ['image_id', 'label', 'score', *BOX]
+    assert sorted(val_preds['image_id']) == sorted(val_ids)
 
     infer = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '1', 'localize_demo'], env=env,
                     timeout=600)
@@ -87,12 +94,12 @@ def test_localize_demo_end_to_end(tmp_path):
 
 
 def test_missing_data_and_missing_weights_are_clear_errors(tmp_path, capsys, monkeypatch):
-    from tools.data.make_localize_demo import LocalizeDemoParams, generate
+    from custom_modules.demo_data.localize_demo import LocalizeDemoParams, generate
+    from custom_modules.utils.errors import InputError
     from tools.run_solution import main
     from tools.solutions.localize import train_all
     from tools.solutions.manifest import load_manifest
-    from tools.solutions.stages import Pipeline, StageFailed
-    from custom_modules.utils.errors import InputError
+    from tools.solutions.stages import Pipeline
 
     monkeypatch.setenv('DATA_ROOT', str(tmp_path / 'nothing'))
     monkeypatch.setenv('WORK_DIR', str(tmp_path / 'work'))
@@ -103,20 +110,21 @@ def test_missing_data_and_missing_weights_are_clear_errors(tmp_path, capsys, mon
     generate(tmp_path / 'data', p=LocalizeDemoParams(n_train=10, n_test=2))
     manifest = load_manifest('localize', env={'DATA_ROOT': str(tmp_path / 'data'),
                                               'WORK_DIR': str(tmp_path / 'work')})
-    try:
+    # The weights file is moved to a folder that cannot hold it, so that the check does not
+    # depend on whether this checkout has the weights installed.
+    weights = 'efficientnet-b0_3rdparty_8xb32_in1k_20220119-a7e2a0b1.pth'
+    run = manifest.runs[0]
+    assert run.pretrained['file'] == f'checkpoints/{weights}'
+    absent = tmp_path / 'no_checkpoints' / weights
+    run.pretrained = {**run.pretrained, 'file': str(absent)}
+    with pytest.raises(InputError) as err:
         train_all(manifest, 1, Pipeline())
-    except InputError as err:
-        message = str(err)
-    else:  # the weights happen to be installed here: nothing to check
-        return
-    assert 'efficientnet-b0_3rdparty_8xb32_in1k_20220119-a7e2a0b1.pth' in message
-    assert 'no step downloads it' in message
+    message = str(err.value)
+    assert f'at {absent} ' in message and 'no step downloads it' in message
     assert (tmp_path / 'data' / 'lists' / 'annotations.csv').is_file()  # prepared first
 
 
 def test_folds_are_averaged_by_image_id():
-    import pytest
-
     from tools.solutions.localize import average_predictions
     from tools.solutions.stages import StageFailed
 

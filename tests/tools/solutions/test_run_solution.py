@@ -65,3 +65,34 @@ def test_unknown_flow_is_refused(tmp_path, capsys):
     assert run_solution.main(['train', '--solution', str(manifest), '--gpus', '0']) == 2
     err = capsys.readouterr().err
     assert "unknown flow 'teleport'" in err and 'action' in err and str(manifest) in err
+
+
+class _ManifestStub:
+    name, data_root, work_dir, folds, path, flow = 'stub', 'data', 'work', [0], 'stub.py', 'stub'
+
+
+@pytest.mark.parametrize('error, status', [
+    ('custom_modules.utils.validation:DataError', 2),
+    ('custom_modules.utils.errors:InputError', 2),
+    ('tools.solutions.stages:StageFailed', 1),
+])
+def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, capsys):
+    """Every user-facing failure shares PodiumError: none reaches the user as a traceback."""
+    import importlib
+
+    from custom_modules.utils.validation import Problem
+
+    module, name = error.split(':')
+    cls = getattr(importlib.import_module(module), name)
+    exc = cls([Problem('x.csv', 2, 'bad row')]) if name == 'DataError' else cls('went wrong')
+
+    def flow(manifest, gpus, pipe):
+        pipe.stage('a stage', lambda: (_ for _ in ()).throw(exc))
+
+    monkeypatch.setattr(run_solution, 'load_manifest', lambda name: _ManifestStub())
+    monkeypatch.setattr(run_solution, 'flow_functions', lambda m: (flow, flow))
+    assert run_solution.main(['train', '--solution', 'stub']) == status
+    out = capsys.readouterr()
+    assert '[podium] error: ' in out.err and 'Traceback' not in out.err
+    assert str(exc) in out.err
+    assert 'a stage' in out.out and 'failed' in out.out  # the stage table still shows

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from custom_modules.utils.errors import InputError
 from tools.solutions import launch, steps
 from tools.solutions.manifest import Manifest, Run
-from tools.solutions.stages import Pipeline, StageFailed
-from custom_modules.utils.errors import InputError
+from tools.solutions.stages import Pipeline
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def calls(monkeypatch, tmp_path):
 
     monkeypatch.setattr(launch, 'train', fake_train)
     monkeypatch.setattr(launch, 'test', fake_test)
-    monkeypatch.setattr('tools.analysis.plot_curves.plot_training_curves', lambda wd, out: out)
+    monkeypatch.setattr('custom_modules.visualization.plot_training_curves', lambda wd, out: out)
     return seen
 
 

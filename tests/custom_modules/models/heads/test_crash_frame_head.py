@@ -91,7 +91,7 @@ def test_bad_labels_and_options_are_rejected():
 
 def test_under_image_classifier_of_the_tiny_crash_config():
     cfg = Config.fromfile(
-        str(REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-4e_crash-demo-frames-64px.py'))
+        str(REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     data = model.data_preprocessor(

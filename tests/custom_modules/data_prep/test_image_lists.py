@@ -1,0 +1,92 @@
+"""custom_modules.data_prep.image_lists: holdout and k-fold lists, test list, bad inputs."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from custom_modules.data_prep.image_lists import prepare_images
+from custom_modules.utils.validation import DataError
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+@pytest.fixture
+def image_data(tmp_path, write_image, write_csv):
+    tmp_path = tmp_path / 'images'
+    img_dir = tmp_path / 'train'
+    rows = []
+    for i in range(12):
+        label = ['cat', 'dog', 'emu'][i % 3]
+        write_image(img_dir / f'im{i:02d}.jpg', seed=i)
+        rows.append([f'im{i:02d}' if i % 2 else f'im{i:02d}.jpg', label])
+    csv = write_csv(tmp_path / 'train.csv', ['image_id', 'label'], rows)
+    for i in range(3):
+        write_image(tmp_path / 'test' / f't{i}.png', seed=50 + i)
+    test = write_csv(tmp_path / 'test.csv', ['image_id'], [['t2'], ['t0'], ['t1.png']])
+    return {'dir': img_dir, 'csv': csv, 'test': test, 'tmp': tmp_path}
+
+
+def test_images_holdout_kfold_and_test_list(image_data):
+    d = image_data
+    out = d['tmp'] / 'hold'
+    res = prepare_images(out, train_csv=d['csv'], image_dir=d['dir'], valid_size=0.25, seed=0,
+                         test_csv=d['test'], test_dir=d['tmp'] / 'test')
+    assert read_lines(out / 'classes.txt') == ['cat', 'dog', 'emu'] == res.classes
+    val = read_lines(out / 'val.txt')
+    assert len(val) == 3 and sorted(int(v.split()[1]) for v in val) == [0, 1, 2]
+    assert len(read_lines(out / 'train.txt')) == 9
+    assert read_lines(out / 'train_all.txt')[:2] == ['im00.jpg 0', 'im01.jpg 1']
+    assert read_lines(out / 'test.txt') == ['t2.png -1', 't0.png -1', 't1.png -1']
+    assert read_lines(out / 'test_ids.txt') == ['t2', 't0', 't1.png']
+    out = d['tmp'] / 'kfold'
+    prepare_images(out, train_csv=d['csv'], image_dir=d['dir'], folds=4, seed=0)
+    vals = [read_lines(out / f'val_fold{k}.txt') for k in range(4)]
+    assert sorted(sum(vals, [])) == sorted(read_lines(out / 'train_all.txt'))
+    assert all(len(v) == 3 for v in vals)
+
+
+def test_images_folder_layout(tmp_path, write_image):
+    for cls in ['b_cls', 'a_cls']:
+        for i in range(4):
+            write_image(tmp_path / 'data' / cls / 'sub' / f'{i}.png', seed=i)
+    res = prepare_images(tmp_path / 'out', folder=tmp_path / 'data', folds=2)
+    assert res.classes == ['a_cls', 'b_cls']
+    lines = read_lines(tmp_path / 'out/train_all.txt')
+    assert lines[0] == 'a_cls/sub/0.png 0' and lines[-1] == 'b_cls/sub/3.png 1'
+
+
+def test_images_bad_inputs_are_reported(image_data, write_csv):
+    d = image_data
+    (d['dir'] / 'broken.jpg').write_bytes(b'')
+    (d['dir'] / 'text.jpg').write_text('hello')
+    classes = d['tmp'] / 'classes.txt'
+    classes.write_text('cat\ndog\n')
+    csv = write_csv(d['tmp'] / 'bad.csv', ['image_id', 'label'], [
+        ['im00', 'cat'], ['nothere', 'cat'], ['im00', 'dog'], ['broken', 'cat'],
+        ['text.jpg', 'dog'], ['im01', 'emu']])
+    with pytest.raises(DataError) as err:
+        prepare_images(d['tmp'] / 'out', train_csv=csv, image_dir=d['dir'], classes=classes,
+                       valid_size=0.5)
+    text = str(err.value)
+    for needle in ["bad.csv:3: image 'nothere' not found",
+                   "bad.csv:4: duplicate image_id 'im00' (first on line 2)",
+                   'bad.csv:5: ', 'empty file (0 bytes)',
+                   'bad.csv:6: ', 'unreadable image',
+                   "bad.csv:7: label 'emu' is not in the class list"]:
+        assert needle in text, (needle, text)
+    assert not (d['tmp'] / 'out').exists()  # nothing written
+
+
+def test_image_lists_load_in_mmpretrain_custom_dataset(image_data, tmp_path):
+    """MMPretrain's CustomDataset reads the lists (needs the full stack)."""
+    datasets = pytest.importorskip('mmpretrain.datasets')
+
+    prepare_images(tmp_path / 'img', train_csv=image_data['csv'], image_dir=image_data['dir'],
+                   valid_size=0.25)
+    cls = datasets.CustomDataset(ann_file=str(tmp_path / 'img/val.txt'),
+                                 data_prefix=str(image_data['dir']),
+                                 classes=str(tmp_path / 'img/classes.txt'), pipeline=[])
+    assert len(cls) == 3 and sorted(cls.get_gt_labels().tolist()) == [0, 1, 2]
+    assert np.all([Path(cls.get_data_info(i)['img_path']).is_file() for i in range(3)])

@@ -1,0 +1,42 @@
+"""custom_modules.data_prep.localize_lists: the box table, folds, test images, bad boxes."""
+from pathlib import Path
+
+import pytest
+
+from custom_modules.data_prep.localize_lists import prepare_localize
+from custom_modules.utils.validation import DataError
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def test_localize_table_and_bad_boxes(tmp_path, write_image):
+    data = tmp_path / 'data'
+    for i in range(6):
+        write_image(data / f'{i}.jpg', size=(100, 50), seed=i)
+        (data / f'{i}.txt').write_text(f'{"ab"[i % 2]} 10 5 60 45\n')
+    write_image(tmp_path / 'test' / 'q.jpg', size=(20, 10))
+    res = prepare_localize(data, tmp_path / 'out', folds=3, seed=0, test_dir=tmp_path / 'test')
+    table = res.table
+    assert res.classes == ['a', 'b'] and len(table) == 6
+    row = table.iloc[0]
+    assert (row.width, row.height, row.label) == (100, 50, 0)
+    assert (row.xmin_n, row.ymin_n, row.xmax_n, row.ymax_n) == (0.1, 0.1, 0.6, 0.9)
+    assert sorted(table.fold.tolist()) == [0, 0, 1, 1, 2, 2]
+    assert (tmp_path / 'out/annotations.csv').read_text().startswith('image_id,file,width')
+    assert read_lines(tmp_path / 'out/test.csv') == ['image_id,file,width,height', 'q,q.jpg,20,10']
+
+    (data / '0.txt').write_text('a 10 5 160 45\n')   # outside
+    (data / '1.txt').write_text('b 1 2 3 4\nb 1 2 3 4\n')  # two boxes
+    (data / '2.txt').unlink()                        # no box file
+    (data / 'orphan.txt').write_text('a 1 1 2 2\n')  # no image
+    (data / '3.jpg').write_bytes(b'junk')            # unreadable image
+    with pytest.raises(DataError) as err:
+        prepare_localize(data, tmp_path / 'out2', folds=2)
+    text = str(err.value)
+    for needle in ['0.txt:1: box (10, 5, 160, 45) is outside the 100x50 image',
+                   '1.txt: expected one line', '2.jpg: no box file 2.txt',
+                   'orphan.txt: no image with this id', '3.jpg: unreadable image']:
+        assert needle in text, (needle, text)
+    assert not (tmp_path / 'out2').exists()  # nothing written
