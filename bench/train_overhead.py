@@ -4,8 +4,8 @@ One process loads podium's TSM config (model 1 of the action solution by default
 ``Recognizer2D`` = ``ResNetTSM`` + ``TSMHead``, ``ActionDataPreprocessor``, SGD with the
 TSM optimizer constructor and gradient clipping, podium's runtime and hooks), swaps its data for
 a tiny in-memory clip dataset and its train loop for the one below, builds the Runner
-(``custom_modules.engine.runner.build_runner``) and calls ``runner.train()``. The loop then, in place of epochs,
-alternates two timed steps on the same data:
+(``custom_modules.engine.runner.build_runner``) and calls ``runner.train()``. The loop then, in
+place of epochs, alternates two timed steps on the same data:
 
 - runner: ``next(dataloader)`` + ``EpochBasedTrainLoop.run_iter``, i.e. everything a real
   training iteration does: collate, the before/after_train_iter hooks (runtime info, iteration

@@ -203,7 +203,8 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
         out.write_json('split.json', {
             'seed': seed,
             'folds': folds,
-            'method': 'stratified k-fold by class (tools/data/folds.py, numpy default_rng)',
+            'method': ('stratified k-fold by class (custom_modules/data_prep/folds.py, '
+                       'numpy default_rng)'),
             'train_csv': str(train_csv),
             'rawframes_root': str(root),
             'classes': class_list,

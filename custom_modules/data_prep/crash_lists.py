@@ -183,7 +183,8 @@ def prepare_crash(labels_dir: str | Path, rawframes_root: str | Path, out_dir: s
         out.write_json('split.json', {
             'seed': seed,
             'folds': folds,
-            'method': 'k-fold by video, stratified by has-crush-moment (tools/data/folds.py)',
+            'method': ('k-fold by video, stratified by has-crush-moment '
+                       '(custom_modules/data_prep/folds.py)'),
             'labels_dir': str(labels_dir),
             'rawframes_root': str(root),
             'per_fold': {str(k): {c: int(v) for c, v in row.items()}

@@ -16,6 +16,7 @@ EFFNET = REPO_ROOT / 'configs/crash/efficientnetv2-s_4xb16-cos-12e_crash-frames-
 TINY = REPO_ROOT / 'configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.py'
 
 
+@pytest.mark.slow
 def test_efficientnetv2_loads_a_local_mmpretrain_checkpoint_as_the_manifest_passes_it(tmp_path):
     """`model.pretrained` = an ImageNet classifier file: backbone loaded, 1000-class head not."""
     cfg = Config.fromfile(str(EFFNET))
@@ -46,9 +47,8 @@ def test_tiny_config_uses_the_crash_pieces():
 
 
 def test_manifests_and_missing_pretrained_message(tmp_path):
-    from tools.solutions.manifest import load_manifest
-    from tools.solutions.stages import StageFailed
     from custom_modules.utils.errors import InputError
+    from tools.solutions.manifest import load_manifest
     from tools.solutions.steps import pretrained_options
 
     demo = load_manifest('crash_demo', env={})

@@ -83,6 +83,7 @@ def test_mobilenet_v3_small_trains_one_iteration(lists, tmp_path):
     assert type(runner.model.head.loss_module).__name__ == 'LabelSmoothLoss'
 
 
+@pytest.mark.slow
 def test_frozen_backbone_option(lists, tmp_path):
     """The unfreeze variant: epoch 1 trains the head only, the BN statistics stay put."""
     cfg = one_iteration_cfg('resnet50_4xb32-step-30e-unfreeze_sports-224px.py', lists, tmp_path)

@@ -123,6 +123,7 @@ def _rank(rank: int, world: int, port: int, y_true, scores, queue) -> None:
         torch.distributed.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_ranks_score_like_one():
     y_true, scores = fixture(n=31, seed=1)  # odd: the sampler repeats one sample
     single = build(train_counts=[1, 1, 1, 1])

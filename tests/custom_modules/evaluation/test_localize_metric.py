@@ -73,6 +73,7 @@ def _rank(rank: int, port: int, out: str) -> None:
     torch.distributed.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_gathered_across_two_ranks(tmp_path):
     out = tmp_path / 'result.json'
     mp.spawn(_rank, args=(free_port(), str(out)), nprocs=2, join=True)

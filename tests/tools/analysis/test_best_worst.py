@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.conftest import REPO_ROOT, run_cli
 from tests.custom_modules.visualization.test_best_worst import make_case
 
 
+@pytest.mark.slow
 def test_cli_with_a_submission_csv_and_no_truth(tmp_path):
     _, images, _, _ = make_case(tmp_path)
     csv = tmp_path / 'submission.csv'
@@ -22,6 +24,7 @@ def test_cli_with_a_submission_csv_and_no_truth(tmp_path):
     assert (tmp_path / 'g' / 'top3_least_confident.png').is_file()
 
 
+@pytest.mark.slow
 def test_cli_missing_predictions_is_one_clear_error(tmp_path):
     out = run_cli(['python', str(REPO_ROOT / 'tools/analysis/best_worst.py'),
                    str(tmp_path / 'nope.csv'), '--images', str(tmp_path)], timeout=120)

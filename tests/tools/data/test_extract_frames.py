@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from custom_modules.data_prep.frame_records import PARTIAL_DIR, RECORD_NAME, load_frame_records
 from custom_modules.utils.cli import run_cli
 from tools.data.extract_frames import main
@@ -17,6 +19,7 @@ def frame_files(d: Path) -> list[str]:
     return sorted(p.name for p in d.iterdir() if p.name != RECORD_NAME)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_video_then_resume(tmp_path, make_video):
     video = make_video(tmp_path / 'long.mp4', n=400, size=(320, 240))
     root = tmp_path / 'raw'

@@ -73,6 +73,7 @@ def data(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_planted_outliers_rank_first_with_their_own_rows(data, tmp_path):
     out = tmp_path / 'out'
     assert run_cli(find_outliers.main, [

@@ -28,10 +28,14 @@ MAX_EPOCHS = 4  # configs/crash/tinyconvnet_1xb16-cos-4e_crash-demo-frames-64px.
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory) -> SimpleNamespace:
-    """``bash train.sh 1 crash_demo`` once: its environment, folders and output."""
+    """``bash train.sh 1 crash_demo`` once: its environment, folders and output.
+
+    The environment names its own trust ledger (PODIUM_CACHE), so that the tests' inference
+    trusts the checkpoints this training wrote, as one machine's runs do.
+    """
     root = tmp_path_factory.mktemp('crash_demo')
     env = {'DATA_ROOT': str(root / 'data'), 'WORK_DIR': str(root / 'work'), 'CRASH_ANNOTATE': '',
-           'FORCE': '', 'FOLDS': ''}
+           'FORCE': '', 'FOLDS': '', 'PODIUM_CACHE': str(root / 'podium_cache')}
     train = run_cli([*TRAIN, 'crash_demo'], env=env, timeout=300)
     assert train.returncode == 0, train.stdout[-5000:]
     return SimpleNamespace(env=env, data=root / 'data', work=root / 'work', stdout=train.stdout)
@@ -150,6 +154,7 @@ def test_killed_training_resumes_from_its_checkpoint_and_force_retrains(trained,
         (wd / 'last_checkpoint').read_text().strip())).group(1))
     assert 1 <= saved < MAX_EPOCHS, f'killed after epoch {saved}: nothing left to resume'
     assert not (wd / 'done.json').exists()
+    print(f'crash_demo: training killed after epoch {saved} of {MAX_EPOCHS}')
 
     again = run_cli([*TRAIN, 'crash_demo'], env=env, timeout=300)
     assert again.returncode == 0, again.stdout[-5000:]

@@ -19,14 +19,23 @@ def test_action_manifest_pins_the_origin_rules():
     """The origin's rules, value for value and in order: a changed threshold is a new recipe."""
     m = load_manifest('action', env={})
     assert m.get('rules_detector') == 'faster_rcnn'
-    assert m.get('postprocess_rules') == [
-        dict(type='threshold_fallback', cls='putup_umbrella', min_prob=0.95),
-        dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3),
-        dict(type='detector_count', det_class='ride_kick', min_score=0.9, min_count=20,
-             when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick'),
-        dict(type='detector_count', det_class='fall_down', min_score=0.5, min_count=10,
-             when_pred_in=['driveway_walk', 'jay_walk', 'normal'], then='fall_down'),
+    # (type, class it acts on, its thresholds, the predictions it applies to, the result)
+    rules = [(r['type'], r.get('cls') or r.get('src') or r['det_class'],
+              {k: r[k] for k in ('min_prob', 'k', 'min_score', 'min_count') if k in r},
+              r.get('when_pred_in'), r.get('dst') or r.get('then')) for r in m.get(
+                  'postprocess_rules')]
+    assert rules == [
+        ('threshold_fallback', 'putup_umbrella', {'min_prob': 0.95}, None, None),
+        ('topk_substitute', 'jay_walk', {'k': 3}, None, 'driveway_walk'),
+        ('detector_count', 'ride_kick', {'min_score': 0.9, 'min_count': 20},
+         ['driveway_walk', 'jay_walk'], 'ride_kick'),
+        ('detector_count', 'fall_down', {'min_score': 0.5, 'min_count': 10},
+         ['driveway_walk', 'jay_walk', 'normal'], 'fall_down'),
     ]
+    assert [sorted(r) for r in m.get('postprocess_rules')] == [  # and no other settings
+        ['cls', 'min_prob', 'type'], ['dst', 'k', 'src', 'type'],
+        ['det_class', 'min_count', 'min_score', 'then', 'type', 'when_pred_in'],
+        ['det_class', 'min_count', 'min_score', 'then', 'type', 'when_pred_in']]
     demo = load_manifest('demo', env={})  # the demo replaces the list, it does not merge it
     assert demo.get('postprocess_rules') == [
         dict(type='detector_count', det_class='box', min_score=0.7, min_count=8,

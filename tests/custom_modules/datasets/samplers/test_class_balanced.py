@@ -151,6 +151,7 @@ def _rank_main(rank: int, world: int, init_file: str, out_dir: str) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_real_processes(tmp_path):
     import json
 

@@ -95,6 +95,7 @@ def test_tie_break_and_rule(tmp_path):
     assert bests(tmp_path / 'x') == ['best_score_0.4000_epoch_3.pth']
 
 
+@pytest.mark.slow
 def test_with_a_real_runner_and_resume(toy_config, tmp_path):
     """The toy classifier, 2 epochs then resumed to 4: the best file is the best of all 4."""
     def run(max_epochs: int, resume: bool) -> None:

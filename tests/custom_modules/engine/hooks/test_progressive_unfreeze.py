@@ -46,6 +46,7 @@ def _changed(before: dict, after: dict, prefix: str) -> bool:
     return any(not torch.equal(before[k], after[k]) for k in keys)
 
 
+@pytest.mark.slow
 def test_schedule_freezes_then_unfreezes_and_parameters_start_changing(toy_config, tmp_path):
     cfg = Config.fromfile(str(toy_config))
     cfg.work_dir = str(tmp_path)
