@@ -91,7 +91,9 @@ def test_crash_demo_train_and_inference(trained):
 
 
 @pytest.mark.slow
-def test_crash_annotate_0_overrules_a_manifest_that_asks_for_videos(trained, tmp_path):
+def test_crash_annotate_0_and_force_through_the_flow(trained, tmp_path):
+    """A manifest that asks for annotated videos: CRASH_ANNOTATE=0 turns them off; then FORCE=1
+    (and the manifest's own choice) reruns the up-to-date stages and writes them."""
     manifest = tmp_path / 'crash_demo_annotated.py'
     manifest.write_text(f"_base_ = '{REPO_ROOT / 'configs/solutions/crash_demo.py'}'\n"
                         'annotate_videos = True\n')
@@ -105,27 +107,19 @@ def test_crash_annotate_0_overrules_a_manifest_that_asks_for_videos(trained, tmp
     assert (trained.work / 'submission.csv').is_file()
     assert 'annotated videos' not in off.stdout and not annotated.exists()
 
-    on = run_cli([*INFERENCE, str(manifest)], env=trained.env)  # the manifest's own choice
-    assert on.returncode == 0, on.stdout[-5000:]
-    assert stage_status(on.stdout, 'annotated videos') == 'ran'
-    assert sorted(p.stem for p in annotated.glob('*.mp4')) == videos
-
-
-@pytest.mark.slow
-def test_force_reruns_up_to_date_inference(trained):
-    first = run_cli([*INFERENCE, 'crash_demo'], env=trained.env)  # now everything is up to date
-    assert first.returncode == 0, first.stdout[-5000:]
+    # every output is up to date now: FORCE=1 redoes them all (same models, same rows)
     outputs = [trained.work / 'tiny/fold0/test_preds/done.json',
                trained.work / 'tiny/fold1/test_preds/done.json', trained.work / 'submission.csv']
     before = {p: p.stat().st_mtime_ns for p in outputs}
     submission = (trained.work / 'submission.csv').read_text()
-
-    forced = run_cli([*INFERENCE, 'crash_demo'], env={**trained.env, 'FORCE': '1'})
+    forced = run_cli([*INFERENCE, str(manifest)], env={**trained.env, 'FORCE': '1'})
     assert forced.returncode == 0, forced.stdout[-5000:]
-    for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission'):
+    for stage in ('infer tiny fold0', 'infer tiny fold1', 'average folds + submission',
+                  'annotated videos'):  # the last one: the manifest's own choice
         assert stage_status(forced.stdout, stage) == 'ran'
     assert [p for p in outputs if p.stat().st_mtime_ns <= before[p]] == []
-    assert (trained.work / 'submission.csv').read_text() == submission  # same models, same rows
+    assert (trained.work / 'submission.csv').read_text() == submission
+    assert sorted(p.stem for p in annotated.glob('*.mp4')) == videos
 
 
 def validated_epochs(wd: Path) -> list[int]:
