@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # podium's test command: the linter (ruff) and then the test suite (pytest).
 # Arguments go to pytest, e.g. `bash tests/run.sh -m "not slow"` or `bash tests/run.sh -x tests/tools`.
+# `-m "not slow"` leaves out every end-to-end run (train.sh / inference.sh, benchmarks, CLIs in
+# subprocesses, real trainings): a few minutes on 2 CPU cores; the whole suite takes longer.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY="${PYTHON:-.venv/bin/python}"

@@ -63,8 +63,12 @@ def test_faster_rcnn_r50_trains_and_predicts(demo_manifest, tmp_path):
     n = len(instances['labels'])
     assert len(instances['bboxes']) == len(instances['scores']) == n
     assert all(0 <= int(label) < len(paths.det_classes()) for label in instances['labels'])
-    # the wiring sized the classifier for the dataset's classes (+1 background), so the
-    # label check above cannot pass vacuously on a mis-sized head that happened to detect nothing
-    state = torch.load(tmp_path / detector.name / 'epoch_1.pth', map_location='cpu',
-                       weights_only=False)['state_dict']
-    assert state['roi_head.bbox_head.fc_cls.weight'].shape[0] == len(paths.det_classes()) + 1
+    # the wiring gave the model the dataset's classes (the config's own are the origin's) and
+    # sized its classifier for them (+1 background): the label check above cannot pass on a
+    # mis-wired model that happened to detect nothing
+    ckpt = torch.load(tmp_path / detector.name / 'epoch_1.pth', map_location='cpu',
+                      weights_only=False)
+    assert list(ckpt['meta']['dataset_meta']['classes']) == paths.det_classes()
+    assert paths.det_classes() != ['ride_kick', 'fall_down']
+    fc_cls = ckpt['state_dict']['roi_head.bbox_head.fc_cls.weight']
+    assert fc_cls.shape[0] == len(paths.det_classes()) + 1
