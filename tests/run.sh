@@ -10,4 +10,4 @@ echo "== ruff check ."
 "$PY" -m ruff check .
 echo "== pytest $*"
 # pytest exits 5 when it collected no test: that is a failure here too (set -e).
-"$PY" -m pytest "$@"
+"$PY" -m pytest --durations=15 "$@"

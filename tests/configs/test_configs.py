@@ -1,6 +1,8 @@
 """Every config in configs/ parses, and its model builds in its library's scope."""
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -12,18 +14,30 @@ import custom_modules  # noqa: F401
 from custom_modules.registry import library_registry
 from tests.conftest import REPO_ROOT
 
+
+@functools.cache
+def _parsed(path: str) -> Config:
+    return Config.fromfile(path)
+
+
+def load(path: str | Path) -> Config:
+    """A fresh copy of the parsed config: each file is parsed once per session (bases resolved
+    through the installed packages are the slow part)."""
+    return copy.deepcopy(_parsed(str(path)))
+
+
 CONFIGS = sorted(p for p in (REPO_ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts and 'solutions' not in p.parts)
 
 
 def test_all_three_libraries_are_covered():
-    scopes = {Config.fromfile(str(p)).default_scope for p in CONFIGS}
+    scopes = {load(p).default_scope for p in CONFIGS}
     assert scopes == {'mmpretrain', 'mmaction', 'mmdet'}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_config_builds_model(path: Path):
-    cfg = Config.fromfile(str(path))
+    cfg = load(path)
     assert cfg.custom_imports['imports'] == ['custom_modules']
     assert 'TensorboardVisBackend' in [b['type'] for b in cfg.visualizer.vis_backends]
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
@@ -57,8 +71,8 @@ def flat(cfg: dict, prefix: str = '') -> dict:
 
 @pytest.mark.parametrize('base,variant,differ', VARIANTS, ids=lambda v: str(v)[:40])
 def test_variants_differ_only_where_named(base: str, variant: str, differ: set):
-    a = flat(Config.fromfile(str(REPO_ROOT / 'configs' / base)).to_dict())
-    b = flat(Config.fromfile(str(REPO_ROOT / 'configs' / variant)).to_dict())
+    a = flat(load(REPO_ROOT / 'configs' / base).to_dict())
+    b = flat(load(REPO_ROOT / 'configs' / variant).to_dict())
     assert {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)} == differ
     if 'oversampled' in variant:
         assert b['train_dataloader.dataset.ann_file'].endswith('_oversampled.txt')
@@ -76,7 +90,7 @@ def test_name_states_the_recipe(path: Path):
     """The name's N x B, schedule and epochs are the config's; demo data says `demo`."""
     name = NAME.fullmatch(path.stem)
     assert name, f'{path.name} does not follow {NAME.pattern}'
-    cfg = Config.fromfile(str(path))
+    cfg = load(path)
     gpus, batch = int(name['gpus']), int(name['batch'])
     assert cfg.train_dataloader.batch_size == batch
     assert cfg.auto_scale_lr.base_batch_size == gpus * batch
@@ -92,5 +106,5 @@ def test_name_states_the_recipe(path: Path):
 def test_offline_by_default():
     """No config fetches weights: TSM has no pretrained URL, Faster R-CNN no init_cfg."""
     for path in CONFIGS:
-        text = str(Config.fromfile(str(path)).model)
+        text = str(load(path).model)
         assert '://' not in text, path
