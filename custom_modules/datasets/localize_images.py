@@ -14,7 +14,7 @@ BOX = ('xmin', 'ymin', 'xmax', 'ymax')
 
 @register_in(scopes=('mmpretrain', ), registry='DATASETS')
 class LocalizeDataset(BaseDataset):
-    """Images with one object each, read from ``tools/data/prep_localize.py``'s outputs.
+    """Images with one object each, from the lists of ``custom_modules/data_prep/localize_lists``.
 
     ``annotations.csv`` (one line: ``cat_01,cat_01.jpg,500,375,cat,0,12,30,410,360,...,3``) gives
     the class and the box in pixels; ``test.csv`` (``image_id,file,width,height``) has neither.

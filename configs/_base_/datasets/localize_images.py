@@ -1,4 +1,4 @@
-# Single-object localisation images (tools/data/prep_localize.py's lists), letterboxed to
+# Single-object localisation images (data_prep/localize_lists.py's lists), letterboxed to
 # img_size: one class and one box per image. The solution runner points ann_file, data_prefix,
 # classes and fold at the data with --cfg-options.
 dataset_type = 'LocalizeDataset'

@@ -1,6 +1,6 @@
-# Image classification data of the sports solution: MMPretrain's CustomDataset on the lists that
-# tools/data/prep_images.py writes (`relative/path.jpg label` lines; data_prefix = the image
-# folder; class names from its classes.txt, label = line number). The solution runner points
+# Image classification data of the sports solution: MMPretrain's CustomDataset on the lists
+# that custom_modules/data_prep/image_lists.py writes (`relative/path.jpg label` lines; data_prefix
+# = the image folder; class names from its classes.txt, label = line number). The runner points
 # ann_file / data_prefix / classes at the data and fold with --cfg-options; the defaults below
 # are the holdout layout of `tools/data/preprocess.py images ... --out-dir data/sports/lists`.
 # The 384-px variant is sports_images-384px.py (this file with its crop and resize sizes changed).
