@@ -62,7 +62,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
     for required in (p.train_csv, p.sample_submission, p.train_videos, p.test_videos):
         if not required.exists():
             raise InputError(f'{m.name}: missing {required} (data contract: '
-                              f'docs/solutions/action.md); set DATA_ROOT to your data folder')
+                             f'docs/solutions/action.md); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     # The frame records change only when a video is (re-)extracted.
     inputs = [p.train_csv, p.sample_submission, m.path, *p.rawframes.glob('*/meta.json')]
@@ -83,14 +83,14 @@ def extract(m: Manifest, p: ActionPaths) -> dict:
     clashes = sorted({s for s in stems if stems.count(s) > 1})
     if clashes:
         raise InputError(f'video names must be unique across {p.train_videos} and '
-                          f'{p.test_videos} (they name the frame folders): {clashes[:5]}')
+                         f'{p.test_videos} (they name the frame folders): {clashes[:5]}')
     options = ExtractOptions(**m.get('extract', {}).get('options', {}))
     report = extract_videos(videos, p.rawframes, options,
                             workers=m.get('extract', {}).get('workers'))
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
         raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
-                          f'{p.rawframes / "extract_report.json"}')
+                         f'{p.rawframes / "extract_report.json"}')
     return {'videos': len(videos)}
 
 

@@ -60,7 +60,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
     for required in (p.train_videos, p.train_labels, p.test_videos):
         if not required.exists():
             raise InputError(f'{m.name}: missing {required} (data contract: '
-                              f'docs/solutions/crash.md); set DATA_ROOT to your data folder')
+                             f'docs/solutions/crash.md); set DATA_ROOT to your data folder')
     pipe.stage('extract frames', lambda: extract(m, p))
     inputs = [m.path, *p.train_labels.glob('*.csv'), *p.rawframes.glob('*/meta.json')]
     pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs,
@@ -82,7 +82,7 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
         raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
-                          f'{p.rawframes / "extract_report.json"}')
+                         f'{p.rawframes / "extract_report.json"}')
     return {'videos': len(videos)}
 
 

@@ -59,7 +59,7 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
     for required in (p.train_dir, p.test_dir):
         if not required.is_dir():
             raise InputError(f'{m.name}: missing {required} (data contract: '
-                              f'docs/solutions/localize.md); set DATA_ROOT to your data folder')
+                             f'docs/solutions/localize.md); set DATA_ROOT to your data folder')
     settings = m.get('preprocess', {})
 
     def prep() -> dict:
@@ -183,11 +183,10 @@ def average_predictions(frames: list, weights: list[float], ids: list[str]):
         if absent:
             raise StageFailed(f'a prediction file misses {len(absent)} test images, e.g. '
                               f'{absent[:5]}')
-    keys = [frame['image_id'].tolist() for frame in frames]
-    _, probs = average_by_id([(k, f[prob_columns(f)].to_numpy()) for k, f in zip(keys, frames)],
-                             weights, ids=ids)
-    _, boxes = average_by_id([(k, f[BOX].to_numpy()) for k, f in zip(keys, frames)], weights,
-                             ids=ids)
+    # class probabilities and boxes side by side: one alignment by id, one weighted mean
+    _, mean = average_by_id([(f['image_id'].tolist(), f[prob_columns(f) + BOX].to_numpy())
+                             for f in frames], weights, ids=ids)
+    probs, boxes = mean[:, :-len(BOX)], mean[:, -len(BOX):]
     out = pd.DataFrame({'image_id': ids, 'label': np.argmax(probs, 1),
                         'score': np.max(probs, 1)})
     out[BOX] = boxes

@@ -72,10 +72,10 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
     for path in (*required, p.test_csv, p.test_images):
         if not path.exists():
             raise InputError(f'{m.name}: missing {path} (data contract: '
-                              f'docs/solutions/sports.md); set DATA_ROOT to your data folder')
+                             f'docs/solutions/sports.md); set DATA_ROOT to your data folder')
     if p.valid_size and m.folds != [0]:
         raise InputError(f'{m.path}: a holdout split (preprocess.valid_size) has one fold, 0; '
-                          f'got folds {m.folds}')
+                         f'got folds {m.folds}')
     # A folder's mtime changes when images are added or removed: the lists are rebuilt then.
     inputs = [f for f in (p.train_csv, p.test_csv, p.classes_file, m.path) if f]
     inputs += [p.train_images, p.test_images]

@@ -68,7 +68,7 @@ def trained_checkpoint(m: Manifest, run: Run, fold: int) -> Path:
     wd = run_dir(m, run, fold)
     if not (wd / 'done.json').is_file():
         raise InputError(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                          f'missing): run `bash train.sh N {m.name}` first')
+                         f'missing): run `bash train.sh N {m.name}` first')
     return launch.final_checkpoint(wd)
 
 
