@@ -28,10 +28,8 @@ from .frame_records import (
     ExtractionReport,
     ExtractOptions,
     VideoResult,
-    is_complete,
-    read_record,
 )
-from .frame_writer import clean_stale_partials, extract_video
+from .frame_writer import clean_stale_partials, extract_video, skipped_result
 
 _progress_queue = None
 _worker_threads = 1
@@ -98,9 +96,9 @@ def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
     if not overwrite:  # cheap check here, so a finished run resumes without starting workers
         remaining = []
         for v in todo:
-            if is_complete(root / v.stem, v, options):
-                frames = read_record(root / v.stem).total_frames
-                results.append(VideoResult(str(v), v.stem, 'skipped', frames=frames))
+            done = skipped_result(v, root, options)
+            if done is not None:
+                results.append(done)
             else:
                 remaining.append(v)
         todo = remaining

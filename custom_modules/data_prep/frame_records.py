@@ -197,14 +197,16 @@ def load_frame_records(root: str | Path,
     return records
 
 
-def is_complete(frame_dir: Path, video: Path, options: ExtractOptions) -> bool:
-    """True if `frame_dir` holds a finished extraction of `video` made with `options`."""
+def completed_record(frame_dir: Path, video: Path, options: ExtractOptions) -> FrameRecord | None:
+    """The record of a finished extraction of `video` made with `options` in `frame_dir`, or
+    None when there is none (absent, other options, another video size, frames missing)."""
     record = read_record(frame_dir)
     if record is None or record.options != options.to_dict():
-        return False
+        return None
     try:
         if record.video_bytes != video.stat().st_size:
-            return False
-        return len(os.listdir(frame_dir)) == record.total_frames + 1  # frames + the record
+            return None
+        complete = len(os.listdir(frame_dir)) == record.total_frames + 1  # frames + the record
     except OSError:
-        return False
+        return None
+    return record if complete else None

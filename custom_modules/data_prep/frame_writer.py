@@ -33,8 +33,7 @@ from .frame_records import (
     ExtractOptions,
     FrameRecord,
     VideoResult,
-    is_complete,
-    read_record,
+    completed_record,
 )
 
 # A container may declare a few more frames than decode (edit lists); more missing = truncated.
@@ -210,6 +209,14 @@ def _decode_to_dir(video: Path, out_dir: Path, options: ExtractOptions, threads:
     }
 
 
+def skipped_result(video: Path, root: Path, options: ExtractOptions) -> VideoResult | None:
+    """The 'skipped' result of a video already extracted under `root` with `options`, or None."""
+    record = completed_record(root / video.stem, video, options)
+    if record is None:
+        return None
+    return VideoResult(str(video), video.stem, 'skipped', frames=record.total_frames)
+
+
 def extract_video(video: str | Path, output_root: str | Path, options: ExtractOptions | None = None,
                   *, threads: int = 1, overwrite: bool = False,
                   on_frames: Callable[[int], None] | None = None) -> VideoResult:
@@ -229,9 +236,8 @@ def extract_video(video: str | Path, output_root: str | Path, options: ExtractOp
     options = options or ExtractOptions()
     stem, t0 = video.stem, time.perf_counter()
     final = root / stem
-    if not overwrite and is_complete(final, video, options):
-        record = read_record(final)
-        return VideoResult(str(video), stem, 'skipped', frames=record.total_frames)
+    if not overwrite and (done := skipped_result(video, root, options)) is not None:
+        return done
     partial_root = root / PARTIAL_DIR
     partial_root.mkdir(parents=True, exist_ok=True)
     tmp = partial_root / f'{stem}.{os.getpid()}.tmp'

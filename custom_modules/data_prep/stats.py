@@ -84,9 +84,12 @@ def video_stats(videos: Sequence[Path]) -> dict:
     return stats
 
 
-def rawframe_stats(root: str | Path) -> dict:
-    """Statistics of extracted videos from their records (no media is opened)."""
-    records = list(load_frame_records(root).values())
+def rawframe_stats(root: str | Path, records: dict | None = None) -> dict:
+    """Statistics of extracted videos from their records (no media is opened).
+
+    ``records`` are ``load_frame_records(root)`` when the caller has them already.
+    """
+    records = list((records if records is not None else load_frame_records(root)).values())
     stats = size_stats([(r.source_width, r.source_height) for r in records])
     stats.update({
         'frame_size': size_stats([(r.width, r.height) for r in records])['most_common_sizes'],
@@ -183,10 +186,10 @@ def mean_std_videos(videos: Sequence[Path], sample: int = 1000, short_side: int 
     return acc.result(short_side)
 
 
-def rawframe_paths(root: str | Path) -> list[Path]:
-    """Every frame file of every extracted video under `root`, from the records."""
+def rawframe_paths(root: str | Path, records: dict) -> list[Path]:
+    """Every frame file of every extracted video under `root`, from its records."""
     root = Path(root)
-    return [root / rec.frame_path(i) for rec in load_frame_records(root).values()
+    return [root / rec.frame_path(i) for rec in records.values()
             for i in range(1, rec.total_frames + 1)]
 
 
@@ -217,9 +220,11 @@ def compute(*, images: Path | None = None, videos: Path | None = None,
         if mean_std:
             ms = mean_std_images(paths, sample, short_side, seed, workers)
     elif rawframes:
-        out['videos'] = rawframe_stats(rawframes)
+        records = load_frame_records(rawframes)  # every meta.json, read once
+        out['videos'] = rawframe_stats(rawframes, records)
         if mean_std:
-            ms = mean_std_images(rawframe_paths(rawframes), sample, short_side, seed, workers)
+            ms = mean_std_images(rawframe_paths(rawframes, records), sample, short_side, seed,
+                                 workers)
     elif videos:
         found = find_videos(videos, VIDEO_EXTS)
         out['videos'] = video_stats(found)

@@ -197,4 +197,4 @@ def _build(stage: Path, seed: int, p: DemoParams) -> None:
 
 FOLDER = SyntheticFolder('make_demo_data.py', MANIFEST_NAME, GENERATOR_VERSION, _build, DemoParams,
                          'data/demo')
-generate, read_manifest, stale_reason = FOLDER.generate, FOLDER.read_manifest, FOLDER.stale_reason
+generate, stale_reason = FOLDER.generate, FOLDER.stale_reason

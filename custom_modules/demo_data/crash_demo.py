@@ -173,4 +173,4 @@ def _build(stage: Path, seed: int, p: CrashDemoParams) -> None:
 
 FOLDER = SyntheticFolder('make_crash_demo.py', MANIFEST_NAME, GENERATOR_VERSION, _build,
                          CrashDemoParams, 'data/crash_demo')
-generate, read_manifest, stale_reason = FOLDER.generate, FOLDER.read_manifest, FOLDER.stale_reason
+generate, stale_reason = FOLDER.generate, FOLDER.stale_reason

@@ -109,4 +109,4 @@ def _build(stage: Path, seed: int, p: LocalizeDemoParams) -> None:
 
 FOLDER = SyntheticFolder('make_localize_demo.py', MANIFEST_NAME, GENERATOR_VERSION, _build,
                          LocalizeDemoParams, 'data/localize_demo')
-generate, read_manifest, stale_reason = FOLDER.generate, FOLDER.read_manifest, FOLDER.stale_reason
+generate, stale_reason = FOLDER.generate, FOLDER.stale_reason

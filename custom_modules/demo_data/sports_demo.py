@@ -113,4 +113,4 @@ def _build(stage: Path, seed: int, p: None = None) -> None:
 
 FOLDER = SyntheticFolder('make_sports_demo.py', MANIFEST_NAME, GENERATOR_VERSION, _build,
                          default_out='data/sports_demo')
-generate, read_manifest, stale_reason = FOLDER.generate, FOLDER.read_manifest, FOLDER.stale_reason
+generate, stale_reason = FOLDER.generate, FOLDER.stale_reason

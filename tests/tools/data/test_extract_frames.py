@@ -51,8 +51,10 @@ def test_cli_exit_codes_and_skip_bad(tmp_path, bad_videos, capsys):
     assert main(args) == 1
     assert 'empty file' in capsys.readouterr().err
     assert main(args + ['--skip-bad']) == 0
+    report = tmp_path / 'reports' / 'good.json'
     assert main(['--video', str(videos['good']), '--out-dir', str(tmp_path / 'raw'),
-                 '--no-progress']) == 0
+                 '--no-progress', '--report', str(report)]) == 0
+    assert videos['good'].stem in report.read_text()  # the report lands where --report says
     assert run_cli(main, args + ['--fps', '0']) == 2  # bad options: one message, exit 2
     assert 'fps must be > 0' in capsys.readouterr().err
     assert run_cli(main, ['--dir', str(tmp_path / 'nowhere'), '--out-dir', 'x']) == 2

@@ -22,6 +22,8 @@ def test_cli_exit_codes(action_data, capsys):
     assert run_cli(main, args[:-4] + ['--oversample', 'normal=zero']) == 2
     with pytest.raises(SystemExit):
         main(['images', '--out-dir', 'x'])  # neither --train-csv nor --folder
+    assert run_cli(main, ['images', '--train-csv', 'a.csv', '--folds', '2', '--out-dir', 'x']) == 2
+    assert '--train-csv needs --image-dir' in capsys.readouterr().err
 
 
 def test_images_and_localize_sub_commands(tmp_path, write_image, capsys):
