@@ -34,6 +34,7 @@ from custom_modules.apis import cli_args  # noqa: E402
 from custom_modules.predictions.io import save_predictions  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
+from custom_modules.utils.validation import read_class_list  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -66,11 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     items = apis.read_image_items(args.csv, args.list, args.images, args.image_dir, args.ids)
-    classes = apis.resolve_classes(args.checkpoint, args.classes, args.trust_checkpoint)
+    predictor = apis.ImagePredictor(args.config, args.checkpoint,
+                                    classes=read_class_list(args.classes) if args.classes else None,
+                                    **cli_args.predictor_options(args))
+    classes = predictor.classes  # the given list, else the checkpoint's (read once, trusted)
     if args.topk > len(classes):
         raise PodiumError(f'--topk {args.topk} but only {len(classes)} classes')
-    predictor = apis.ImagePredictor(args.config, args.checkpoint, classes=classes,
-                                    **cli_args.predictor_options(args))
     probs = predictor.predict_paths([i.path for i in items], args.batch_size, args.workers,
                                     not args.no_progress)
     labels = [classes[k] for k in probs.argmax(axis=1)]

@@ -24,7 +24,6 @@ from .predictor import (
     NoClassNames,
     Predictor,
     read_checkpoint_classes,
-    resolve_classes,
 )
 from .video_annotation import annotate, annotate_file
 from .video_inference import VideoResult, infer_video
@@ -36,5 +35,5 @@ __all__ = [
     'Predictor', 'VideoResult', 'annotate', 'annotate_file', 'check_label_count', 'infer_video',
     'items_from_csv', 'items_from_folder', 'items_from_list', 'labelled_from_folders',
     'labelled_from_list', 'load_frame_labels', 'read_checkpoint_classes', 'read_image_items',
-    'resolve_classes', 'sort_into', 'write_topk_csv',
+    'sort_into', 'write_topk_csv',
 ]

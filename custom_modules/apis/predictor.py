@@ -18,7 +18,6 @@ from typing import Any
 import torch
 
 from ..utils.errors import PodiumError
-from ..utils.validation import read_class_list
 
 
 class CheckpointNotFound(PodiumError, FileNotFoundError):
@@ -86,25 +85,6 @@ def checkpoint_classes(ckpt: dict) -> list[str] | None:
 def read_checkpoint_classes(checkpoint: str | Path) -> list[str] | None:
     """Class names of a checkpoint file (None if it has none); see :func:`checkpoint_classes`."""
     return checkpoint_classes(read_checkpoint(checkpoint))
-
-
-def resolve_classes(checkpoint: str | Path, classes_file: str | Path | None = None,
-                    trust: Sequence[str | Path] = ()) -> list[str]:
-    """Class names from ``classes_file`` (one per line) if given, else from the checkpoint
-    (read with the files in ``trust`` allowed a full unpickle), before building a model.
-
-    Raises:
-        NoClassNames: Neither has any.
-    """
-    from custom_modules.compat import trust_file
-
-    for path in trust:
-        trust_file(path)
-    classes = read_class_list(classes_file) if classes_file else \
-        read_checkpoint_classes(checkpoint)
-    if not classes:
-        raise NoClassNames(checkpoint)
-    return classes
 
 
 def set_num_classes(cfg, num_classes: int) -> None:

@@ -29,6 +29,7 @@ from custom_modules import apis  # noqa: E402
 from custom_modules.apis import cli_args  # noqa: E402
 from custom_modules.apis.outliers import find_outliers  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
+from custom_modules.utils.validation import read_class_list  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -49,11 +50,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    classes = apis.resolve_classes(args.checkpoint, args.classes, args.trust_checkpoint)
-    items = apis.read_image_items(args.csv, args.list, args.folder, args.image_dir,
-                                  classes=classes)
-    predictor = apis.ImagePredictor(args.config, args.checkpoint, classes=classes,
+    predictor = apis.ImagePredictor(args.config, args.checkpoint,
+                                    classes=read_class_list(args.classes) if args.classes else None,
                                     **cli_args.predictor_options(args))
+    items = apis.read_image_items(args.csv, args.list, args.folder, args.image_dir,
+                                  classes=predictor.classes)
     table = find_outliers(predictor, items, args.out_dir, args.top, args.suspects,
                           args.batch_size, not args.no_progress)
     flagged = table[table['suspect']]

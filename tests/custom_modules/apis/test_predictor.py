@@ -15,10 +15,10 @@ from custom_modules.apis import (
     ImagePredictor,
     NoClassNames,
     read_checkpoint_classes,
-    resolve_classes,
 )
 from custom_modules.compat import UntrustedCheckpointError
 from custom_modules.utils.errors import PodiumError
+from custom_modules.utils.validation import read_class_list
 from tests.conftest import CreatesFileWhenUnpickled
 from tests.predictor_fixtures import CRASH_CONFIG, IMAGE_CLASSES, IMAGE_CONFIG
 
@@ -39,13 +39,12 @@ def test_class_names_from_a_file_or_the_checkpoint(image_data, tmp_path):
     assert read_checkpoint_classes(image_data / 'model.pth') == IMAGE_CLASSES
     names = tmp_path / 'classes.txt'
     names.write_text('x\ny\nz\n')
-    assert resolve_classes(image_data / 'model.pth', names) == ['x', 'y', 'z']
+    given = ImagePredictor(IMAGE_CONFIG, image_data / 'model.pth', classes=read_class_list(names))
+    assert given.classes == ['x', 'y', 'z']  # a class file wins over the checkpoint's names
     bare = tmp_path / 'bare.pth'
     torch.save({'state_dict': torch.load(image_data / 'model.pth')['state_dict']}, bare)
     assert read_checkpoint_classes(bare) is None
     with pytest.raises(NoClassNames, match='bare.pth has no class names'):
-        resolve_classes(bare)
-    with pytest.raises(NoClassNames):
         ImagePredictor(IMAGE_CONFIG, bare, device='cpu')
     # the names given win, and a classifier of another size is refused, naming the file
     assert ImagePredictor(IMAGE_CONFIG, bare, classes=['p', 'q', 'r']).classes == ['p', 'q', 'r']
