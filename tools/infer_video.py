@@ -42,6 +42,7 @@ from custom_modules import apis  # noqa: E402
 from custom_modules.apis import cli_args  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
+from custom_modules.utils.validation import duplicated, list_some  # noqa: E402
 from custom_modules.utils.video import VIDEO_EXTS, find_videos  # noqa: E402
 
 
@@ -98,8 +99,7 @@ def find_inputs(args: argparse.Namespace) -> tuple[list[Path], Path | None]:
     videos = find_videos(src, args.exts.split(','))
     if not videos:
         raise PodiumError(f'no videos ({args.exts}) under {src}')
-    stems = [v.stem for v in videos]
-    clashes = sorted({s for s in stems if stems.count(s) > 1})
+    clashes = duplicated(v.stem for v in videos)
     if clashes:
         raise PodiumError(f'videos under {src} share stems (they name the outputs): {clashes}')
     if labels is not None:
@@ -109,7 +109,7 @@ def find_inputs(args: argparse.Namespace) -> tuple[list[Path], Path | None]:
         missing = [f'{labels / (v.stem + ".csv")}' for v in videos
                    if not (labels / f'{v.stem}.csv').is_file()]
         if missing:
-            raise PodiumError(f'no labels for {len(missing)} video(s): {missing[:5]}')
+            raise PodiumError(f'no labels for {len(missing)} video(s): {list_some(missing)}')
     return videos, labels
 
 

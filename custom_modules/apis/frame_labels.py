@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data_prep.crash_lists import read_frame_labels
-from ..utils.validation import DataError, Problems, read_table
+from ..utils.validation import DataError, Problems
 
 
 def load_frame_labels(path: str | Path) -> np.ndarray:
@@ -22,9 +22,7 @@ def load_frame_labels(path: str | Path) -> np.ndarray:
         DataError: Every bad row, with the file and line.
     """
     problems = Problems()
-    table = read_table(path, [], problems)
-    if table is not None:
-        table = read_frame_labels(Path(path), problems, len(table), frames='decoded frames')
+    table = read_frame_labels(Path(path), problems, 'rows', frames='decoded frames')
     problems.raise_if_any()
     return table['target'].to_numpy(dtype=np.int64)
 

@@ -55,7 +55,7 @@ def _pick_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
     return next((lower[c] for c in candidates if c in lower), None)
 
 
-def read_frame_labels(path: Path, problems: Problems, n_frames: int | None,
+def read_frame_labels(path: Path, problems: Problems, n_frames: int | str | None,
                       frame_col: str | None = None, type_col: str | None = None, *,
                       frames: str = 'extracted frames', sampled: bool = False,
                       ) -> pd.DataFrame | None:
@@ -64,8 +64,9 @@ def read_frame_labels(path: Path, problems: Problems, n_frames: int | None,
     Args:
         path: The CSV, one row per frame.
         problems: Collects every problem found (then None is returned).
-        n_frames: The video's frame count the rows must match; None: only the values are
-            checked (the caller reports why the count is unknown) and None is returned.
+        n_frames: The video's frame count the rows must match; ``'rows'``: as many frames as
+            rows (checked later against the decoded frames); None: only the values are checked
+            (the caller reports why the count is unknown) and None is returned.
         frame_col: Frame index column (default: the first of frame, frame_id, ...).
         type_col: Type column (default: the first of type, label, ...).
         frames: What the frames are, in the row-count message (`decoded frames`, ...).
@@ -74,6 +75,8 @@ def read_frame_labels(path: Path, problems: Problems, n_frames: int | None,
     head = read_table(path, [], problems)
     if head is None:
         return None
+    if n_frames == 'rows':
+        n_frames = len(head)
     cols = [c for c in head.columns if c != '_line']
     fcol = _pick_column(cols, frame_col, FRAME_COLS)
     tcol = _pick_column(cols, type_col, TYPE_COLS)

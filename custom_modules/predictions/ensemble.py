@@ -122,11 +122,12 @@ def ensemble(preds: Sequence[tuple[Sequence[str], np.ndarray]],
     """
     names = list(names) if names is not None else [f'input #{i}' for i in range(len(preds))]
     parts = [([str(i) for i in ids], np.asarray(probs)) for ids, probs in preds]
-    if len(names) == len(parts):
-        for (ids, probs), name in zip(parts, names):
-            check_predictions(ids, probs, name)
-        n_cls = {name: probs.shape[1] for (_, probs), name in zip(parts, names)}
-        if len(set(n_cls.values())) > 1:
-            raise PredictionError(f'class counts differ: {n_cls}')
+    if len(names) != len(parts):
+        raise PredictionError(f'{len(names)} names for {len(parts)} predictions')
+    for (ids, probs), name in zip(parts, names):
+        check_predictions(ids, probs, name)
+    n_cls = {name: probs.shape[1] for (_, probs), name in zip(parts, names)}
+    if len(set(n_cls.values())) > 1:
+        raise PredictionError(f'class counts differ: {n_cls}')
     ids, probs = average_by_id(parts, weights, names)
     return ids, probs.astype(np.float32)

@@ -99,6 +99,11 @@ def test_folder_of_videos_combined_and_per_video(tmp_path, crash_checkpoint, cap
     assert code == 2 and f"no labels for 1 video(s): ['{labels / 'b.csv'}']" in out
     assert not (tmp_path / 'x.csv').exists()
 
+    make_clip(videos / 'more' / 'a.mp4', 3, seed=3)  # a second `a`: its outputs would collide
+    code, out = main([*base, '--out-dir', tmp_path / 'clash'], capsys)
+    assert code == 2 and "share stems (they name the outputs): ['a']" in out
+    assert not (tmp_path / 'clash').exists()
+
 
 def test_unreadable_video_fails_the_run(tmp_path, crash_checkpoint, capsys):
     bad = tmp_path / 'bad.mp4'

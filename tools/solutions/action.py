@@ -10,7 +10,7 @@ from typing import Any
 
 from custom_modules.evaluation.submission_accuracy import submission_accuracy
 from custom_modules.utils.errors import InputError
-from custom_modules.utils.validation import read_lines
+from custom_modules.utils.validation import duplicated, list_some, read_lines
 
 from . import launch
 from .manifest import Manifest, Run
@@ -79,11 +79,10 @@ def extract(m: Manifest, p: ActionPaths) -> dict:
     from custom_modules.utils.video import find_videos
 
     videos = find_videos(p.train_videos) + find_videos(p.test_videos)
-    stems = [v.stem for v in videos]
-    clashes = sorted({s for s in stems if stems.count(s) > 1})
+    clashes = duplicated(v.stem for v in videos)
     if clashes:
         raise InputError(f'video names must be unique across {p.train_videos} and '
-                         f'{p.test_videos} (they name the frame folders): {clashes[:5]}')
+                         f'{p.test_videos} (they name the frame folders): {list_some(clashes)}')
     options = ExtractOptions(**m.get('extract', {}).get('options', {}))
     report = extract_videos(videos, p.rawframes, options,
                             workers=m.get('extract', {}).get('workers'))
