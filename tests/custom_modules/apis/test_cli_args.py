@@ -1,0 +1,33 @@
+"""custom_modules.apis.cli_args: the model flags every prediction tool shares reach the predictor."""
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from custom_modules.apis import cli_args
+
+
+def parser(flag_aliases: bool = False) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    cli_args.add_model_args(p, flag_aliases=flag_aliases)
+    return p
+
+
+def test_overrides_and_trusted_files_become_predictor_options():
+    args = cli_args.model_args(parser(), [
+        'cfg.py', 'model.pth', '--device', 'cpu', '--cfg-options', 'model.head.num_classes=4',
+        'test_pipeline.0.scale=64', '--trust-checkpoint', 'a.pth', '--trust-checkpoint', 'b.pth'])
+    assert cli_args.predictor_options(args) == {
+        'device': 'cpu', 'cfg_options': {'model.head.num_classes': 4,
+                                         'test_pipeline.0.scale': 64},
+        'trust': ['a.pth', 'b.pth']}
+
+
+def test_config_and_checkpoint_in_either_spelling_but_once():
+    args = cli_args.model_args(parser(True), ['--config', 'c.py', '--checkpoint', 'm.pth'])
+    assert (args.config, args.checkpoint) == ('c.py', 'm.pth')
+    for argv in (['c.py', 'm.pth', '--config', 'd.py'], ['c.py'], ['c.py', 'm.pth',
+                                                                   '--batch-size', '0']):
+        with pytest.raises(SystemExit):
+            cli_args.model_args(parser(True), argv)
