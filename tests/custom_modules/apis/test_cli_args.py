@@ -1,4 +1,4 @@
-"""custom_modules.apis.cli_args: the model flags every prediction tool shares reach the predictor."""
+"""custom_modules.apis.cli_args: the shared model flags reach the predictor."""
 from __future__ import annotations
 
 import argparse
