@@ -83,3 +83,16 @@ def make_labels(path: Path, n: int, base: int = 0, crash: tuple[int, int] = (3, 
              else 'after crush' for i in range(n)]
     pd.DataFrame({'frame': range(base, base + n), 'type': types}).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope='session')
+def crash_checkpoint_with_config(crash_checkpoint, tmp_path_factory) -> Path:
+    """:func:`crash_checkpoint` with its config text in ``meta['cfg']``, as a Runner saves it
+    (plain data: it loads weights-only)."""
+    from mmengine.config import Config
+
+    state = torch.load(crash_checkpoint, weights_only=True)
+    state['meta'] = {'cfg': Config.fromfile(str(CRASH_CONFIG)).pretty_text}
+    path = tmp_path_factory.mktemp('ckpt_cfg') / 'tiny_with_config.pth'
+    torch.save(state, path)
+    return path

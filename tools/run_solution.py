@@ -1,27 +1,35 @@
 """Run a solution manifest: ``train`` (data -> models) or ``inference`` (models -> submission).
 
     python tools/run_solution.py train|inference [--solution action] [--gpus N] [--force]
+        [--checkpoints DIR [--trust-checkpoints]]   (inference only)
 
 ``train.sh N [SOLUTION]`` and ``inference.sh N [SOLUTION]`` call this. N is the number of GPUs;
 without CUDA, N CPU processes over gloo (0 or 1: one plain process). Environment: DATA_ROOT,
 WORK_DIR, FOLDS (e.g. ``0,1,2``), FORCE=1 (redo every stage), PORT (rendezvous port).
+``--checkpoints DIR``: inference from files trained elsewhere, ``DIR/<run>/fold<k>.pth`` (or
+``DIR/<run>.pth`` for every fold) instead of the training's own work_dir.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from custom_modules.compat import TRUST_HINT_ENV  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
+from custom_modules.utils.errors import InputError  # noqa: E402
 from tools.solutions.manifest import Manifest, ManifestError, load_manifest  # noqa: E402
-from tools.solutions.stages import Pipeline  # noqa: E402
+from tools.solutions.preflight import preflight  # noqa: E402
+from tools.solutions.stages import Pipeline, console_log  # noqa: E402
+from tools.solutions.steps import generate_demo_data  # noqa: E402
 
 # A manifest's `flow` names a module of tools/solutions/ with train_all and inference_all.
 FLOWS = ('action', 'crash', 'sports', 'localize')
@@ -46,7 +54,52 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='processes per node (GPUs; CPU processes without CUDA)')
     parser.add_argument('--force', action='store_true', default=os.environ.get('FORCE') == '1',
                         help='redo every stage, even up-to-date ones (also FORCE=1)')
-    return parser.parse_args(argv)
+    parser.add_argument('--dry-run', action='store_true',
+                        help='check everything (the preflight), then print the plan: each stage '
+                        'with whether it would run and why, and the exact commands; runs and '
+                        'writes nothing but its log')
+    parser.add_argument('--checkpoints', type=Path, metavar='DIR',
+                        help='inference only: the checkpoints to predict with, '
+                        'DIR/<run>/fold<k>.pth or DIR/<run>.pth (every fold), instead of the '
+                        "training's own work_dir")
+    parser.add_argument('--trust-checkpoints', action='store_true',
+                        help='inference only: allow every checkpoint it loads a full unpickle '
+                        '(files not written by a podium run on this machine load weights-only)')
+    args = parser.parse_args(argv)
+    if args.mode == 'train' and (args.checkpoints or args.trust_checkpoints):
+        parser.error('--checkpoints and --trust-checkpoints are for inference: train writes '
+                     'its own checkpoints')
+    return args
+
+
+TRUST_HINT = ('pass `--trust-checkpoints` to inference.sh (or tools/run_solution.py inference) '
+              'to trust every checkpoint the inference loads')
+
+
+def apply_checkpoint_args(manifest: Manifest, args: argparse.Namespace) -> None:
+    """``--checkpoints`` / ``--trust-checkpoints`` onto the manifest the flows read."""
+    if args.checkpoints is not None:
+        if not args.checkpoints.is_dir():
+            raise InputError(f'--checkpoints {args.checkpoints}: no such folder (expected '
+                             '<run>/fold<k>.pth or <run>.pth files in it)')
+        manifest.checkpoints = args.checkpoints.resolve()
+    manifest.trust_checkpoints = args.trust_checkpoints
+
+
+@contextlib.contextmanager
+def runner_trust_hint(mode: str) -> Iterator[None]:
+    """During inference a refused checkpoint names the runner's ``--trust-checkpoints``, in this
+    process and in the tools it launches (through ``$PODIUM_TRUST_HINT``)."""
+    saved = os.environ.get(TRUST_HINT_ENV)
+    if mode == 'inference':
+        os.environ[TRUST_HINT_ENV] = TRUST_HINT
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(TRUST_HINT_ENV, None)
+        else:
+            os.environ[TRUST_HINT_ENV] = saved
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -54,19 +107,34 @@ def run(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t0 = time.monotonic()
     manifest = load_manifest(args.solution)
+    apply_checkpoint_args(manifest, args)
     train, inference = flow_functions(manifest)
-    pipe = Pipeline(force=args.force)
-    print(f'[podium] {args.mode} {manifest.name}: data {manifest.data_root}, outputs '
-          f'{manifest.work_dir}, folds {manifest.folds}, {args.gpus} process(es)', flush=True)
-    try:
-        result = train(manifest, args.gpus, pipe) if args.mode == 'train' else inference(
-            manifest, args.gpus, pipe)
-    finally:
-        if pipe.records:
-            print('\n' + pipe.summary(), flush=True)
-    print(f'[podium] {args.mode} {manifest.name} finished in {time.monotonic() - t0:.0f} s')
-    if result is not None:
-        print(result.resolve())
+    pipe = Pipeline(force=args.force, dry_run=args.dry_run)
+    what = f'{args.mode} {manifest.name}' + (' (dry run)' if args.dry_run else '')
+    with console_log(manifest.work_dir, args.mode, args.dry_run):
+        print(f'[podium] {what}: data {manifest.data_root}, outputs {manifest.work_dir}, folds '
+              f'{manifest.folds}, {args.gpus} process(es)', flush=True)
+        if manifest.checkpoints is not None:
+            print(f'[podium] checkpoints from {manifest.checkpoints}'
+                  + (' (trusted: full unpickle allowed)' if manifest.trust_checkpoints else ''),
+                  flush=True)
+        try:
+            with runner_trust_hint(args.mode):
+                if not args.dry_run:
+                    generate_demo_data(manifest, pipe)
+                preflight(manifest, args.mode, args.gpus)
+                flow = train if args.mode == 'train' else inference
+                result = flow(manifest, args.gpus, pipe)
+        finally:
+            if pipe.records:
+                print('\n' + pipe.summary(), flush=True)
+        if args.dry_run:
+            print(f'[podium] {what}: all checks passed, nothing was run '
+                  f'({time.monotonic() - t0:.1f} s)', flush=True)
+            return 0
+        print(f'[podium] {what} finished in {time.monotonic() - t0:.0f} s')
+        if result is not None:
+            print(result.resolve())
     return 0
 
 

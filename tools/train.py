@@ -1,13 +1,14 @@
 """Train a model from an OpenMMLab config (mmpretrain, mmaction or mmdet: ``default_scope``).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT|auto]] [--amp]
-        [--auto-scale-lr] [--seed N] [--deterministic] [--cfg-options k=v ...]
-        [--launcher none|pytorch|slurm] [--trust-checkpoint FILE]
+        [--auto-scale-lr] [--seed N] [--deterministic] [--validate | --no-validate]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm] [--trust-checkpoint FILE]
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -32,8 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, help='random seed')
     parser.add_argument('--deterministic', action='store_true',
                         help='deterministic cuDNN / algorithms (slower)')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='skip validation during training')
+    validation = parser.add_mutually_exclusive_group()
+    validation.add_argument('--validate', action='store_true',
+                            help='accepted for the OpenMMLab 1.x command lines; validation is '
+                            'on by default')
+    validation.add_argument('--no-validate', action='store_true',
+                            help='skip validation during training')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -78,6 +83,13 @@ def merge_args(cfg, args: argparse.Namespace):
 
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    elif args.validate and int(os.environ.get('RANK', '0')) == 0:
+        if cfg.get('val_dataloader') is None:
+            print_log(f'--validate: {args.config} defines no val_dataloader, nothing to validate.',
+                      logger='current', level=logging.WARNING)
+        else:
+            print_log('--validate: validation is on by default (--no-validate turns it off).',
+                      logger='current')
     return cfg
 
 

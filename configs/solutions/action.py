@@ -27,6 +27,9 @@ folds = [0]  # FOLDS=0,1,2,3,4 trains every fold and ensembles them
 # Scale each config's lr by (processes x batch) / its auto_scale_lr.base_batch_size, so
 # `train.sh N` with another N than the config was tuned for keeps the same recipe.
 auto_scale_lr = True
+# Every training gets --seed 0 --deterministic, as the origin trained (tools/train.py).
+seed = 0
+deterministic = True
 
 # torchvision's ImageNet ResNet-50 (resnet50-0676ba61.pth from the torchvision model zoo).
 resnet50 = dict(
@@ -50,13 +53,25 @@ runs = [
          pretrained=dict(**resnet50, cfg_options={'model.backbone.pretrained': '{file}'})),
 ]
 
-# The origin's rules, as data (tools/postprocess.py), applied in order to the ensemble.
+# The origin's rules, as data (custom_modules/postprocess), applied in order to the ensemble:
+# (a) an unsure putup_umbrella falls back to the top-2; (b) four substitutions, each when the
+# current prediction is `src` and `dst` is among (current, original 2nd, original 3rd);
+# (c) the detector rules, which both read the prediction after (b) (group='detectors'); where
+# both fire the later one, fall_down, wins. Without boxes (c) is off, with a printed line.
 rules_detector = 'faster_rcnn'
 postprocess_rules = [
     dict(type='threshold_fallback', cls='putup_umbrella', min_prob=0.95),
-    dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3),
+    dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3,
+         among='current_and_runners_up'),
+    dict(type='topk_substitute', src='normal', dst='jay_walk', k=3,
+         among='current_and_runners_up'),
+    dict(type='topk_substitute', src='ride_kick', dst='driveway_walk', k=3,
+         among='current_and_runners_up'),
+    dict(type='topk_substitute', src='fighting', dst='driveway_walk', k=3,
+         among='current_and_runners_up'),
     dict(type='detector_count', det_class='ride_kick', min_score=0.9, min_count=20,
-         when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick'),
+         when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick', group='detectors'),
     dict(type='detector_count', det_class='fall_down', min_score=0.5, min_count=10,
-         when_pred_in=['driveway_walk', 'jay_walk', 'normal'], then='fall_down'),
+         when_pred_in=['driveway_walk', 'jay_walk', 'normal'], then='fall_down',
+         group='detectors'),
 ]

@@ -25,6 +25,7 @@ extract = dict(workers=None, options=dict(ext='jpg', quality=95))
 preprocess = dict(folds=5, seed=0)  # k-fold by video, stratified by has-a-crash
 folds = [0, 1, 2, 3, 4]  # FOLDS=0 trains one fold only; inference averages the trained folds
 auto_scale_lr = True
+seed = 0  # every training gets --seed 0 (deterministic = True adds --deterministic)
 inference = dict(batch_size=32, frame_base=0, threshold=0.5)
 annotate_videos = False
 

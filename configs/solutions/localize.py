@@ -19,6 +19,7 @@ inputs = dict(
 preprocess = dict(folds=5, seed=0, clip_boxes=False)
 folds = [0]  # FOLDS=0,1,2,3,4 trains every fold; the submission averages them
 auto_scale_lr = True
+seed = 0  # every training gets --seed 0 (deterministic = True adds --deterministic)
 gallery_k = 3  # images in top{k}_best.png / top{k}_worst.png
 
 # mmpretrain's ImageNet EfficientNet-B0 (efficientnet-b0_3rdparty_8xb32_in1k in its model zoo).

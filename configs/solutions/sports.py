@@ -23,6 +23,7 @@ preprocess = dict(folds=5, seed=0)
 folds = [0]  # FOLDS=0,1,2,3,4 trains every fold; inference averages them all
 # Scale each config's lr by (processes x batch) / its auto_scale_lr.base_batch_size.
 auto_scale_lr = True
+seed = 0  # every training gets --seed 0 (deterministic = True adds --deterministic)
 
 # ImageNet weights in mmpretrain's layout (from mmpretrain's model zoo: configs/*/metafile.yml).
 backbone_init = {'model.backbone.init_cfg.type': 'Pretrained',

@@ -4,7 +4,7 @@ One base (:class:`Predictor`: config + checkpoint, scope, class names, trust pol
 an image classifier (:class:`ImagePredictor`) and a crash-frame model (:class:`FramePredictor`)
 on top; streamed video inference (:func:`infer_video`); outlier ranking from embeddings.
 """
-from .frame_labels import check_label_count, load_frame_labels
+from .frame_labels import check_label_count, fit_label_count, load_frame_labels
 from .frame_predictor import FramePredictor
 from .image_items import (
     ImageItem,
@@ -32,7 +32,8 @@ from .video_io import FrameCsv, InferenceError
 __all__ = [
     'CheckpointMismatch', 'CheckpointNotFound', 'ConfigError', 'FrameCsv', 'FramePredictor',
     'ImageItem', 'ImageLoadError', 'ImagePredictor', 'InferenceError', 'NoClassNames',
-    'Predictor', 'VideoResult', 'annotate', 'annotate_file', 'check_label_count', 'infer_video',
+    'Predictor', 'VideoResult', 'annotate', 'annotate_file', 'check_label_count',
+    'fit_label_count', 'infer_video',
     'items_from_csv', 'items_from_folder', 'items_from_list', 'labelled_from_folders',
     'labelled_from_list', 'load_frame_labels', 'read_checkpoint_classes', 'read_image_items',
     'sort_into', 'write_topk_csv',

@@ -1,8 +1,9 @@
 """The arguments every prediction command line shares, spelled once.
 
 ``CONFIG CHECKPOINT`` are positional, as in ``tools/test.py``; a tool whose users already typed
-``--config``/``--checkpoint`` keeps those spellings too (``flag_aliases``), resolved by
-:func:`model_args`.
+``--config``/``--checkpoint`` (or the origin's ``--model``) keeps those spellings too
+(``flag_aliases``), resolved by :func:`model_args`. With ``config_from_checkpoint`` the config may
+be left out (``[CONFIG] CHECKPOINT``): the predictor then reads the checkpoint's own.
 """
 from __future__ import annotations
 
@@ -12,17 +13,23 @@ from typing import Any
 from .predictor import default_device
 
 
-def add_model_args(parser: argparse.ArgumentParser, flag_aliases: bool = False) -> None:
+def add_model_args(parser: argparse.ArgumentParser, flag_aliases: bool = False,
+                   config_from_checkpoint: bool = False) -> None:
     """``config checkpoint`` and ``--device --batch-size --cfg-options --trust-checkpoint
-    --no-progress``."""
+    --no-progress``; ``config_from_checkpoint``: the config is optional (see the module)."""
     from mmengine.config import DictAction
 
-    nargs = '?' if flag_aliases else None
-    parser.add_argument('config', nargs=nargs, help='the model config (its test pipeline too)')
+    nargs = '?' if flag_aliases or config_from_checkpoint else None
+    config_help = 'the model config (its test pipeline too)'
+    if config_from_checkpoint:
+        config_help += "; default: the one the checkpoint keeps (meta['cfg'])"
+    parser.add_argument('config', nargs=nargs, help=config_help)
     parser.add_argument('checkpoint', nargs=nargs, help='the trained checkpoint')
     if flag_aliases:
         parser.add_argument('--config', dest='config_flag', help=argparse.SUPPRESS)
-        parser.add_argument('--checkpoint', dest='checkpoint_flag', help=argparse.SUPPRESS)
+        parser.add_argument('--checkpoint', '--model', dest='checkpoint_flag',
+                            help=argparse.SUPPRESS)
+    parser.set_defaults(config_from_checkpoint=config_from_checkpoint)
     parser.add_argument('--device', default=default_device(),
                         help='torch device (default: cuda:0 when available, else cpu)')
     parser.add_argument('--batch-size', type=int, default=32, help='inputs per forward')
@@ -34,14 +41,18 @@ def add_model_args(parser: argparse.ArgumentParser, flag_aliases: bool = False) 
 
 
 def model_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
-    """Parses ``argv``; the config and checkpoint must each be given once, in either spelling;
+    """Parses ``argv``; the config and checkpoint must each be given once, in either spelling
+    (the config at most once where it may come from the checkpoint: None then);
     ``--batch-size`` must be >= 1."""
     args = parser.parse_args(argv)
+    optional_config = vars(args).pop('config_from_checkpoint', False)
+    if optional_config and not args.checkpoint and not getattr(args, 'checkpoint_flag', None):
+        args.config, args.checkpoint = None, args.config  # one positional: the checkpoint
     for name in ('config', 'checkpoint'):
         given = [v for v in (getattr(args, name), getattr(args, f'{name}_flag', None)) if v]
-        if len(given) != 1:
+        if len(given) > 1 or not (given or name == 'config' and optional_config):
             parser.error(f'give the {name} once: as the positional {name.upper()} or --{name}')
-        setattr(args, name, given[0])
+        setattr(args, name, given[0] if given else None)
     if args.batch_size < 1:
         parser.error('--batch-size must be >= 1')
     return args

@@ -3,7 +3,9 @@
 The file format is the crash solution's (see :mod:`custom_modules.data_prep.crash_lists`): a frame
 index column and a type column, ``before crush`` / ``crush moment`` / ``after crush``. A
 container's declared frame count is not always exact, so the labels are read (and their values
-checked) before decoding, and their count is checked against the decoded frames afterwards.
+checked) before decoding, and their count is checked against the decoded frames afterwards. A
+partial video (fewer frames decode than it declares) may have rows for its declared frames:
+those of the frames that decoded are kept, the rest dropped with a warning.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data_prep.crash_lists import read_frame_labels
+from ..data_prep.frame_records import missing_frames
 from ..utils.validation import DataError, Problems
 
 
@@ -43,3 +46,21 @@ def check_label_count(path: str | Path, labels: np.ndarray, n_frames: int, video
         problems.add(path, None, f'{len(labels)} label rows but {video} decodes to {n_frames} '
                      f'frames: frames {len(labels)}..{n_frames - 1} (0-based) have no label')
     raise DataError(problems.items)
+
+
+def fit_label_count(path: str | Path, labels: np.ndarray, n_frames: int, video: Path,
+                    declared: int = 0) -> np.ndarray:
+    """:func:`check_label_count`, except for a partial video (``declared`` frames, ``n_frames``
+    decoded): up to ``declared`` rows are accepted, those past the decoded frames dropped with
+    a warning. Returns the labels of the decoded frames.
+
+    Raises:
+        DataError: As :func:`check_label_count`.
+    """
+    if missing_frames(n_frames, declared) and n_frames < len(labels) <= declared:
+        print(f'warning: {path}: {video} is partial (decoded {n_frames} of {declared} declared '
+              f'frames): dropped the {len(labels) - n_frames} label rows of frames that did not '
+              'decode', flush=True)
+        return labels[:n_frames]
+    check_label_count(path, labels, n_frames, video)
+    return labels

@@ -27,6 +27,35 @@ def test_pipeline_steps(cfg) -> list[dict]:
     return steps
 
 
+def resize_to(steps: list[dict], width: int | None = None,
+              height: int | None = None) -> list[dict]:
+    """``steps`` with their one ``Resize`` set to exactly ``width`` x ``height`` pixels.
+
+    A size left None keeps the config's (``scale`` is ``(w, h)``, or one int for both). The
+    origin's ``--width/--height`` resized every frame to that size, so ``keep_ratio`` is off.
+
+    Raises:
+        ConfigError: No ``Resize`` step, more than one, or no scale to keep a side from.
+    """
+    if width is None and height is None:
+        return steps
+    where = [i for i, step in enumerate(steps) if step['type'].split('.')[-1] == 'Resize']
+    if len(where) != 1:
+        raise ConfigError(f'--width/--height set the test pipeline\'s Resize, but it has '
+                          f'{len(where)} Resize steps: {[step["type"] for step in steps]}')
+    step = dict(steps[where[0]])
+    scale = step.get('scale')
+    if isinstance(scale, int):
+        scale = (scale, scale)
+    if scale is None and (width is None or height is None):
+        raise ConfigError(f'the test pipeline\'s Resize has no scale ({step}): give both '
+                          '--width and --height')
+    step['scale'] = (width or scale[0], height or scale[1])
+    step['keep_ratio'] = False
+    step.pop('scale_factor', None)
+    return [*steps[:where[0]], step, *steps[where[0] + 1:]]
+
+
 def logits_to_probs(logits: torch.Tensor) -> torch.Tensor:
     """One logit (``[N]`` or ``[N, 1]``): sigmoid; two: softmax's second column."""
     if logits.dim() == 1 or logits.shape[1] == 1:
@@ -40,12 +69,14 @@ class FramePredictor(Predictor):
     """A crash model (one logit, or two classes) fed decoded video frames.
 
     Args: as :class:`~custom_modules.apis.predictor.Predictor` (the head keeps the config's
-    size: class names are not needed).
+    size: class names are not needed), and ``width``/``height``: the frame size the test
+    pipeline resizes to, instead of the config's (:func:`resize_to`).
     """
 
-    def __init__(self, config: str | Path, checkpoint: str | Path, **kwargs) -> None:
+    def __init__(self, config: str | Path | None, checkpoint: str | Path, *,
+                 width: int | None = None, height: int | None = None, **kwargs) -> None:
         super().__init__(config, checkpoint, **kwargs)
-        steps = test_pipeline_steps(self.cfg)
+        steps = resize_to(test_pipeline_steps(self.cfg), width, height)
         # PackInputs (HWC array -> CHW tensor) is done in numpy by `preprocess`: the decode
         # thread then calls no torch op, whose OpenMP team would compete with the forward's.
         self.packs = steps[-1]['type'].split('.')[-1] == 'PackInputs'

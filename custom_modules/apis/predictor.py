@@ -125,7 +125,8 @@ class Predictor:
     Subclasses add the input side (a pipeline) and the output side (probabilities, features).
 
     Args:
-        config: An OpenMMLab config file.
+        config: An OpenMMLab config file; None: the config the checkpoint keeps in its metadata
+            (``meta['cfg']``, read as data: :mod:`~custom_modules.apis.checkpoint_config`).
         checkpoint: Its weights (a Runner checkpoint or a plain state dict).
         classes: Class names in label order; default: the checkpoint's ``meta.dataset_meta``.
         device: Torch device; default: ``cuda:0`` when available, else ``cpu``.
@@ -136,17 +137,25 @@ class Predictor:
 
     fit_head: bool = False  # size the head to the class names (a classifier of N classes)
 
-    def __init__(self, config: str | Path, checkpoint: str | Path, *,
+    def __init__(self, config: str | Path | None, checkpoint: str | Path, *,
                  classes: Sequence[str] | None = None, device: str | None = None,
                  cfg_options: dict | None = None, trust: Sequence[str | Path] = ()) -> None:
         from custom_modules.compat import trust_file
         from custom_modules.registry import library_registry
 
-        self.cfg = load_config(config, cfg_options)
-        for path in [*self.cfg.get('trusted_checkpoints', []), *trust]:
-            trust_file(path)
+        from .checkpoint_config import config_from_checkpoint
+
         self.checkpoint = Path(checkpoint)
-        ckpt = read_checkpoint(checkpoint)
+        if config is None:  # the checkpoint cannot vouch for itself: only `trust` counts
+            for path in trust:
+                trust_file(path)
+            ckpt = read_checkpoint(checkpoint)
+            self.cfg = config_from_checkpoint(ckpt, checkpoint, cfg_options)
+        else:
+            self.cfg = load_config(config, cfg_options)
+            for path in [*self.cfg.get('trusted_checkpoints', []), *trust]:
+                trust_file(path)
+            ckpt = read_checkpoint(checkpoint)
         self.classes = list(classes) if classes else checkpoint_classes(ckpt)
         if self.fit_head:
             if not self.classes:

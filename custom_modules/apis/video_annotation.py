@@ -52,10 +52,10 @@ def annotate_file(video: Path, probs: Sequence[float], out: Path, labels_csv: Pa
         InferenceError: The video's frames and ``probs`` differ in number (nothing written).
     """
     labels = load_frame_labels(labels_csv) if labels_csv else None
-    fps, _, width, height = probe(video)
+    fps, declared, width, height = probe(video)
     n = 0
     with AnnotatedVideo(out, fps, (width, height)) as writer:
-        for i, frame in enumerate(decode_bgr(video)):
+        for i, frame in enumerate(decode_bgr(video, declared)):
             if i >= len(probs):
                 raise InferenceError(f'{video}: more frames than predictions ({len(probs)})')
             writer.write(annotate(frame, i + frame_base, float(probs[i]), threshold,

@@ -3,7 +3,8 @@
 Frames are decoded (PyAV) and preprocessed in a background thread into a bounded queue of
 batches, so the model never waits for the decoder and memory holds only a few batches; the
 calling thread runs the model; a third thread writes the rows (``write_rows``) and the annotated
-frames.
+frames. A partial video (fewer frames decode than its container declares) is predicted on the
+frames that decode; a printed line and :attr:`VideoResult.missing` say how many are missing.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from .frame_labels import check_label_count, load_frame_labels
+from ..data_prep.frame_records import missing_frames
+from .frame_labels import fit_label_count, load_frame_labels
 from .frame_predictor import FramePredictor
 from .video_annotation import annotate, label_at
 from .video_io import AnnotatedVideo, InferenceError, decode_bgr, probe
@@ -37,7 +39,7 @@ class Batch:
 
 @dataclass
 class VideoResult:
-    """Predictions of one video."""
+    """Predictions of one video (one per decoded frame); ``declared``: the container's count."""
 
     video: Path
     probs: np.ndarray
@@ -45,6 +47,12 @@ class VideoResult:
     fps: float
     seconds: float
     metrics: dict[str, float] = field(default_factory=dict)
+    declared: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Declared frames that did not decode (0: complete or unknown)."""
+        return missing_frames(len(self.probs), self.declared)
 
 
 def _put(q: queue.Queue, item: Any, stop: threading.Event) -> bool:
@@ -87,10 +95,10 @@ def _consume(q: queue.Queue, stop: threading.Event) -> Iterator[Any]:
 
 
 def frame_batches(predictor: FramePredictor, video: Path, batch_size: int,
-                  keep_frames: bool) -> Iterator[Batch]:
+                  keep_frames: bool, declared: int = 0) -> Iterator[Batch]:
     """Decode + preprocess, batched (runs in the background thread; numpy and OpenCV only)."""
     start, inputs, frames = 0, [], []
-    for frame in decode_bgr(video):
+    for frame in decode_bgr(video, declared):
         inputs.append(predictor.preprocess(frame))
         if keep_frames:
             frames.append(frame)
@@ -132,7 +140,7 @@ def infer_video(predictor: FramePredictor, video: Path, *, batch_size: int = 32,
                 output_video: Path | None = None, labels_csv: Path | None = None,
                 threshold: float = 0.5, frame_base: int = 0, queue_size: int = 4,
                 progress: bool = True) -> VideoResult:
-    """Predict every frame of ``video``, streaming (see the module docstring).
+    """Predict every frame of ``video`` that decodes, streaming (see the module docstring).
 
     Queues hold at most ``queue_size`` batches, so memory does not grow with the video.
 
@@ -170,14 +178,17 @@ def infer_video(predictor: FramePredictor, video: Path, *, batch_size: int = 32,
         if len(probs) == 0:
             raise InferenceError(f'{video}: no frames could be decoded')
         if labels is not None:
-            check_label_count(labels_csv, labels, len(probs), video)
+            labels = fit_label_count(labels_csv, labels, len(probs), video, declared)
     except BaseException:
         if annotated is not None:
             annotated.discard()
         raise
     if annotated is not None:
         annotated.commit()
-    result = VideoResult(video, probs, labels, fps, time.perf_counter() - t0)
+    result = VideoResult(video, probs, labels, fps, time.perf_counter() - t0, declared=declared)
+    if result.missing:
+        print(f'warning: {video}: partial video, decoded {len(probs)} of {declared} declared '
+              f'frames; predicted {len(probs)}, {result.missing} missing', flush=True)
     if labels is not None:
         result.metrics = crash_scores(labels, probs, threshold)
     return result
@@ -190,8 +201,8 @@ def _predict_frames(predictor: FramePredictor, video: Path, batch_size: int, que
     inputs_q: queue.Queue = queue.Queue(maxsize=queue_size)
     producer = threading.Thread(
         target=_run_producer, name='decode', daemon=True,
-        args=(frame_batches(predictor, video, batch_size, writer.video is not None), inputs_q,
-              stop))
+        args=(frame_batches(predictor, video, batch_size, writer.video is not None, declared),
+              inputs_q, stop))
     chunks: list[np.ndarray] = []
     bar = tqdm(total=declared or None, desc=video.name, unit='frame', disable=not progress,
                leave=False)

@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 
+from ..data_prep.frame_records import missing_frames
 from ..utils.atomic import AtomicFile, move_into_place, temp_path_beside
 from ..utils.errors import RunFailed
 from ..utils.video import BadVideo, frame_bgr, probe_video
@@ -34,16 +35,23 @@ def probe(video: Path) -> tuple[float, int, int, int]:
     return info['fps'] or 25.0, info['declared_frames'], info['width'], info['height']
 
 
-def decode_bgr(video: Path) -> Iterator[np.ndarray]:
-    """Every frame of ``video`` as a BGR uint8 array, streamed (FFmpeg threads decode)."""
+def decode_bgr(video: Path, declared: int = 0) -> Iterator[np.ndarray]:
+    """Every frame of ``video`` as a BGR uint8 array, streamed (FFmpeg threads decode).
+
+    A decode error ends a partial video (fewer frames than the ``declared`` ones) with the
+    frames before it, as frame extraction does; anywhere else it is an error.
+    """
+    decoded = 0
     try:
         with av.open(str(video)) as container:
             stream = container.streams.video[0]
             stream.thread_type = 'AUTO'
             for frame in container.decode(stream):
                 yield frame_bgr(frame)
+                decoded += 1
     except av.FFmpegError as err:
-        raise InferenceError(f'{video}: decode error ({err})') from None
+        if not decoded or not missing_frames(decoded, declared):
+            raise InferenceError(f'{video}: decode error ({err})') from None
 
 
 class FrameCsv(AtomicFile):

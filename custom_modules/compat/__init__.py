@@ -2,12 +2,15 @@
 
 Imported first by ``custom_modules/__init__.py``, before anything touches mmaction:
 the missing mmaction ``drn`` package, checkpoint loading with a trust policy, and
-torchrun-launched CPU processes (gloo) on machines without CUDA, and numpy 2 breakage
-on the paths podium uses.
+torchrun-launched CPU processes (gloo) on machines without CUDA, numpy 2 breakage
+on the paths podium uses, ``--deterministic`` seeding that does not stop CUDA trainings, and
+no setuptools deprecation notices.
 """
 from .checkpoint import (
+    TRUST_HINT_ENV,
     UntrustedCheckpointError,
     cache_root,
+    check_loadable,
     install_checkpoint_policy,
     is_trusted,
     load_checkpoint_file,
@@ -15,17 +18,23 @@ from .checkpoint import (
     trust_file,
 )
 from .cpu_distributed import install_cpu_distributed
+from .deterministic import patch_deterministic_seeding
 from .mmaction_drn import patch_missing_drn
 from .numpy2 import patch_mmaction_color_jitter
+from .quiet import silence_stack_notices
 
+silence_stack_notices()  # before any config is read: mmengine's base lookup fires them
 patch_missing_drn()
 install_checkpoint_policy()
 install_cpu_distributed()
+patch_deterministic_seeding()
 patch_mmaction_color_jitter()  # after the drn fix: imports mmaction
 
 __all__ = [
-    'UntrustedCheckpointError', 'cache_root', 'install_checkpoint_policy',
-    'install_cpu_distributed', 'is_trusted', 'load_checkpoint_file', 'patch_missing_drn',
+    'TRUST_HINT_ENV', 'UntrustedCheckpointError', 'cache_root', 'check_loadable',
+    'install_checkpoint_policy',
+    'install_cpu_distributed', 'is_trusted', 'load_checkpoint_file', 'patch_deterministic_seeding',
+    'patch_missing_drn',
     'patch_mmaction_color_jitter',
-    'record_trusted', 'trust_file'
+    'record_trusted', 'silence_stack_notices', 'trust_file'
 ]

@@ -14,7 +14,9 @@ Allowing every file a full unpickle would let any downloaded ``.pth`` run code, 
   naming the file, the globals it asks for and the opt-in (``--trust-checkpoint FILE`` on
   ``tools/train.py``/``tools/test.py``, or ``trusted_checkpoints = [FILE]`` in the config).
 
-``builtins.getattr`` is never allow-listed and ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never set.
+A program that launches the tools (the solution runner) sets ``PODIUM_TRUST_HINT`` to its own
+opt-in, which the refusal names instead. ``builtins.getattr`` is never allow-listed and
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never set.
 The ledger lives in ``$PODIUM_CACHE/trusted_checkpoints`` (default ``~/.cache/podium``); on a
 multi-node cluster point ``PODIUM_CACHE`` at a shared folder so every node sees it.
 """
@@ -35,6 +37,7 @@ import torch
 from ..utils.atomic import atomic_write_text
 from ..utils.errors import PodiumError
 
+TRUST_HINT_ENV = 'PODIUM_TRUST_HINT'  # the opt-in a refusal names, set by a launching program
 _explicitly_trusted: set[str] = set()
 _digest_cache: dict[tuple[str, int, int], str] = {}
 
@@ -116,6 +119,33 @@ def _unsafe_globals(filename: str) -> list[str]:
         return []
 
 
+def refusal(filename: str, unsafe: list[str], detail: str = '') -> UntrustedCheckpointError:
+    """The error for a file that needs a full unpickle: what it asks for and how to opt in
+    (``$PODIUM_TRUST_HINT`` when a launching program set one, else the tools' flag)."""
+    asks = f' It asks for: {", ".join(unsafe)}.' if unsafe else ''
+    hint = os.environ.get(TRUST_HINT_ENV) or (
+        f'pass `--trust-checkpoint {filename}` to tools/train.py or tools/test.py, or add it to '
+        '`trusted_checkpoints = [...]` in the config')
+    return UntrustedCheckpointError(
+        f'Refusing to unpickle checkpoint {filename}: it was not written by a podium run on '
+        f'this machine and it needs more than weights-only loading (arbitrary unpickling can '
+        f'run code).{asks} If you trust this file, {hint}.'
+        + (f' Details: {detail}' if detail else ''))
+
+
+def check_loadable(filename: str | os.PathLike) -> None:
+    """Refuse, without loading it, a file the policy would refuse (the globals its pickle asks
+    for, beyond weights and numpy types). Cheap (reads the pickle, not the tensors): for checks
+    before a run. Files that cannot be inspected (legacy, non-zip) pass; loading still decides."""
+    filename = osp.expanduser(str(filename))
+    if is_trusted(filename):
+        return
+    with torch.serialization.safe_globals(numpy_safe_globals()):
+        unsafe = _unsafe_globals(filename)
+    if unsafe:
+        raise refusal(filename, unsafe)
+
+
 def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
     """mmengine loader for local paths that applies the trust policy (see module docstring)."""
     filename = osp.expanduser(filename)
@@ -127,14 +157,7 @@ def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
         with torch.serialization.safe_globals(numpy_safe_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        unsafe = _unsafe_globals(filename)
-        asks = f' It asks for: {", ".join(unsafe)}.' if unsafe else ''
-        raise UntrustedCheckpointError(
-            f'Refusing to unpickle checkpoint {filename}: it was not written by a podium run on '
-            f'this machine and it needs more than weights-only loading (arbitrary unpickling can '
-            f'run code).{asks} If you trust this file, pass `--trust-checkpoint {filename}` to '
-            f'tools/train.py or tools/test.py, or add it to `trusted_checkpoints = [...]` in the '
-            f'config. Details: {str(err).splitlines()[0]}') from None
+        raise refusal(filename, _unsafe_globals(filename), str(err).splitlines()[0]) from None
 
 
 def _recording_save(save: Callable) -> Callable:

@@ -77,7 +77,7 @@ def _check_videos(df: pd.DataFrame, file: Path, records: dict[str, FrameRecord],
     problems.add_rows(file, df.loc[frames < 1, '_line'], 'extraction record has 0 frames')
 
 
-def _read_train(train_csv: Path, classes: Sequence[str] | str | Path | None,
+def read_train_csv(train_csv: Path, classes: Sequence[str] | str | Path | None,
                 problems: Problems) -> tuple[pd.DataFrame | None, list[str]]:
     df = read_table(train_csv, [VIDEO_COL, CLASS_COL], problems)
     if isinstance(classes, (str, Path)):
@@ -99,7 +99,8 @@ def _read_train(train_csv: Path, classes: Sequence[str] | str | Path | None,
     return df, class_list
 
 
-def _read_test(sample_submission: Path, problems: Problems) -> pd.DataFrame | None:
+def read_test_csv(sample_submission: Path, problems: Problems) -> pd.DataFrame | None:
+    """sample_submission's ``video_filename`` column (checked, no duplicates) with stems."""
     df = read_table(sample_submission, [VIDEO_COL], problems)
     if df is not None:
         report_duplicates(df, VIDEO_COL, sample_submission, problems)
@@ -149,7 +150,7 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
     """
     train_csv, root, out_dir = Path(train_csv), Path(rawframes_root), Path(out_dir)
     problems = Problems()
-    df, class_list = _read_train(train_csv, classes, problems)
+    df, class_list = read_train_csv(train_csv, classes, problems)
     for name in sorted(set(oversample or {}) - set(class_list)):
         problems.add(train_csv, None, f'oversample class {name!r} is not in the class list')
     records: dict[str, FrameRecord] = {}
@@ -161,7 +162,7 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
     test = None
     test_records: dict[str, FrameRecord] = {}
     if sample_submission is not None:
-        test = _read_test(Path(sample_submission), problems)
+        test = read_test_csv(Path(sample_submission), problems)
         if test is not None:
             test_root = Path(test_rawframes_root) if test_rawframes_root else root
             test_records = load_frame_records(test_root, test['stem'])

@@ -4,7 +4,9 @@ Input: one CSV per video, `<labels_dir>/<video stem>.csv`, one row per frame, wi
 column and a type column whose values are `before crush`, `crush moment`, `after crush` (the
 `crash` spelling is accepted too). Frame indices may count from 0 or from 1 (found per file from
 the contiguous range); they are mapped to the extracted frame files, which count from 1. The
-row count must equal the video's real frame count from its extraction record.
+row count must equal the video's real frame count from its extraction record. A partial video
+(fewer frames decode than its container declares) may have rows for its declared frames: the
+rows of the frames that decoded are kept and the others dropped with a warning.
 
 Outputs (all in `out_dir`, written only when every input is valid):
 
@@ -58,7 +60,7 @@ def _pick_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
 def read_frame_labels(path: Path, problems: Problems, n_frames: int | str | None,
                       frame_col: str | None = None, type_col: str | None = None, *,
                       frames: str = 'extracted frames', sampled: bool = False,
-                      ) -> pd.DataFrame | None:
+                      declared: int = 0) -> pd.DataFrame | None:
     """Reads and checks one video's frame CSV; returns frame_id (1-based), type, target.
 
     Args:
@@ -71,9 +73,11 @@ def read_frame_labels(path: Path, problems: Problems, n_frames: int | str | None
         type_col: Type column (default: the first of type, label, ...).
         frames: What the frames are, in the row-count message (`decoded frames`, ...).
         sampled: The frames were sampled at extraction (said in the row-count message).
+        declared: A partial video's declared frame count: up to this many rows are accepted,
+            those past ``n_frames`` dropped with a warning (0: the rows must match exactly).
     """
     head = read_table(path, [], problems)
-    if head is None:
+    if head is None or len(head) == 0:  # read_table reported it
         return None
     if n_frames == 'rows':
         n_frames = len(head)
@@ -100,7 +104,8 @@ def read_frame_labels(path: Path, problems: Problems, n_frames: int | str | None
     idx = idx.astype(np.int64)
     dup = idx.duplicated()
     problems.add_rows(path, df.loc[dup, '_line'], 'frame index repeated')
-    if len(df) != n_frames:
+    partial = isinstance(n_frames, int) and n_frames < len(df) <= declared
+    if len(df) != n_frames and not partial:
         hint = ' (frames were sampled at extraction)' if sampled else ''
         problems.add(path, None, f'{len(df)} rows but the video has {n_frames} {frames}{hint}')
     elif not dup.any():
@@ -115,18 +120,31 @@ def read_frame_labels(path: Path, problems: Problems, n_frames: int | str | None
         'type': types.to_numpy(),
         'target': types.map(TYPE_TARGETS).to_numpy(dtype=np.int64),
     }).sort_values('frame_id', kind='stable')
+    if partial:
+        out = _drop_undecoded(path, out, n_frames, declared, int(idx.min()))
     stage = out['type'].str.split().str[0].map(TYPE_ORDER).to_numpy()
     if (np.diff(stage) < 0).any():
         print(f'warning: {path}: types go backwards in time (before -> crush -> after expected)')
     return out
 
 
+def _drop_undecoded(path: Path, table: pd.DataFrame, n_frames: int, declared: int,
+                    base: int) -> pd.DataFrame:
+    """The rows of the frames that decoded, with a warning naming the rows dropped."""
+    print(f'warning: {path}: the video is partial (decoded {n_frames} of {declared} declared '
+          f'frames): dropped the {len(table) - n_frames} label rows of frames '
+          f'{base + n_frames}..{base + len(table) - 1}, kept {n_frames}', flush=True)
+    return table[table['frame_id'] <= n_frames]
+
+
 def read_frame_csv(path: Path, record: FrameRecord | None, problems: Problems,
                    frame_col: str | None = None, type_col: str | None = None,
                    ) -> pd.DataFrame | None:
     """:func:`read_frame_labels` against the video's extraction record (None: not extracted)."""
+    sampled = bool(record and record.source_indices)
+    declared = record.declared_frames if record and record.missing_frames and not sampled else 0
     table = read_frame_labels(path, problems, record.total_frames if record else None,
-                              frame_col, type_col, sampled=bool(record and record.source_indices))
+                              frame_col, type_col, sampled=sampled, declared=declared)
     if record is None:
         problems.add(path, None, f'video {path.stem!r} has no extracted frames '
                      '(meta.json missing; run tools/data/extract_frames.py first)')

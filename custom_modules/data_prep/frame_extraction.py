@@ -2,7 +2,8 @@
 
 Parallelism is one process per video: measured faster than threads in one process (the GIL and
 PyAV's per-frame Python work). A finished run resumes without starting workers; a bad video is
-reported with its reason and never stops the others.
+reported with its reason and never stops the others; a partial one (fewer frames decode than it
+declares) keeps the frames that decode and gets a warning line, in this run and every later one.
 
 Example:
     >>> from custom_modules.data_prep.frame_extraction import extract_videos
@@ -71,7 +72,8 @@ def _precheck(videos: Sequence[Path]) -> tuple[list[Path], list[VideoResult]]:
 def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
                    options: ExtractOptions | None = None, *, workers: int | None = None,
                    overwrite: bool = False, progress: bool = True,
-                   report_path: str | Path | None = None) -> ExtractionReport:
+                   report_path: str | Path | None = None,
+                   strict: bool = False) -> ExtractionReport:
     """Extracts many videos in parallel (one video per worker process), resumably.
 
     Args:
@@ -82,9 +84,10 @@ def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
         overwrite: Extract again even videos that are complete.
         progress: Show progress bars over videos and frames.
         report_path: Where to write the JSON report (default `<output_root>/extract_report.json`).
+        strict: Partial videos make the report not `ok` (their frames are kept all the same).
 
     Returns:
-        The report: one result per video (done / skipped / failed with a reason).
+        The report: one result per video (done / skipped / partial / failed with a reason).
     """
     t0 = time.perf_counter()
     options = options or ExtractOptions()
@@ -111,14 +114,12 @@ def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
     frame_bar = tqdm(desc='frames', unit='frame', disable=not progress, position=1)
     video_bar.update(len(results))
     for r in results:
-        if r.status == 'failed':
-            video_bar.write(f'FAILED {r.video}: {r.reason}')
+        _warn(r, video_bar.write)
 
     def finish(result: VideoResult) -> None:
         results.append(result)
         video_bar.update(1)
-        if result.status == 'failed':
-            video_bar.write(f'FAILED {result.video}: {result.reason}')
+        _warn(result, video_bar.write)
 
     try:
         if pool is None:
@@ -134,9 +135,18 @@ def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
             pool.close()
     order = {str(v): i for i, v in enumerate(videos)}
     results.sort(key=lambda r: order.get(r.video, len(order)))
-    report = ExtractionReport(str(root), results, options.to_dict(), time.perf_counter() - t0)
+    report = ExtractionReport(str(root), results, options.to_dict(), time.perf_counter() - t0,
+                              strict=strict)
     atomic_write_json(report_path or root / REPORT_NAME, report.to_dict())
     return report
+
+
+def _warn(result: VideoResult, write: Callable[[str], None]) -> None:
+    """One line for a failed or partial video (through the progress bar, which stays intact)."""
+    if result.status == 'failed':
+        write(f'FAILED {result.video}: {result.reason}')
+    elif result.status == 'partial':
+        write(f'PARTIAL {result.video}: {result.reason}')
 
 
 class _VideoPool:

@@ -4,6 +4,10 @@ Frames go to `<root>/<video stem>/img_00001.jpg ...`, numbered from 1 (MMAction2
 RawframeDataset: `start_index=1`, `filename_tmpl='img_{:05}.jpg'`). Each finished video also gets
 `<root>/<stem>/meta.json`, its :class:`FrameRecord` (frame count, fps, size): the list builders
 read frame counts from there instead of trusting hard-coded numbers.
+
+Partial media: a video that decodes fewer frames than its container declares keeps the frames
+that decode; its record holds both counts (`source_frames`, `declared_frames`) and every report
+of it, this run's or a later one's, says `partial`.
 """
 from __future__ import annotations
 
@@ -19,6 +23,20 @@ RECORD_NAME = 'meta.json'
 REPORT_NAME = 'extract_report.json'
 PARTIAL_DIR = '.partial'
 RECORD_FORMAT = 1
+# A container may declare a few more frames than decode (edit lists): not partial below this.
+PARTIAL_TOLERANCE = 0.02
+
+
+def missing_frames(decoded: int, declared: int) -> int:
+    """Declared frames that did not decode, or 0 within the tolerance (or when unknown: 0)."""
+    if not declared or decoded >= declared * (1 - PARTIAL_TOLERANCE) - 1:
+        return 0
+    return declared - decoded
+
+
+def partial_note(decoded: int, declared: int, kept: int) -> str:
+    """The one-line account of a partial video, as every report prints it."""
+    return f'decoded {decoded} of {declared} declared frames; kept {kept}'
 
 
 class BadOptions(PodiumError, ValueError):
@@ -106,12 +124,18 @@ class FrameRecord:
     start_index: int = 1
     options: dict = field(default_factory=dict)
     source_indices: list[int] | None = None  # 0-based decoded index per frame when sampled
+    declared_frames: int = 0  # the container's frame count (0 = unknown); > source_frames: partial
     format: int = RECORD_FORMAT
 
     @classmethod
     def from_dict(cls, d: dict) -> FrameRecord:
         names = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in d.items() if k in names})
+
+    @property
+    def missing_frames(self) -> int:
+        """Declared frames that did not decode (0: complete, see :func:`missing_frames`)."""
+        return missing_frames(self.source_frames, self.declared_frames)
 
     def frame_path(self, index: int) -> str:
         """Path of frame `index` (1-based) relative to the rawframes root."""
@@ -120,7 +144,9 @@ class FrameRecord:
 
 @dataclass
 class VideoResult:
-    """Outcome for one video: `done`, `skipped` (already complete) or `failed` (with reason)."""
+    """Outcome for one video: `done`, `skipped` (already complete), `partial` (fewer frames
+    decode than the container declares; those are kept, `reason` says how many) or `failed`
+    (with reason). `reused`: the frames are from an earlier run (`skipped`, or `partial`)."""
 
     video: str
     stem: str
@@ -128,16 +154,20 @@ class VideoResult:
     reason: str = ''
     frames: int = 0
     seconds: float = 0.0
+    decoded: int = 0
+    declared: int = 0
+    reused: bool = False
 
 
 @dataclass
 class ExtractionReport:
-    """All outcomes of one extraction run."""
+    """All outcomes of one extraction run; `strict`: partial videos are not usable (`ok`)."""
 
     output_root: str
     results: list[VideoResult]
     options: dict
     seconds: float = 0.0
+    strict: bool = False
 
     def by_status(self, status: str) -> list[VideoResult]:
         return [r for r in self.results if r.status == status]
@@ -147,15 +177,20 @@ class ExtractionReport:
         return self.by_status('failed')
 
     @property
+    def partial(self) -> list[VideoResult]:
+        return self.by_status('partial')
+
+    @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not (self.strict and self.partial)
 
     @property
     def frames_written(self) -> int:
-        return sum(r.frames for r in self.results if r.status == 'done')
+        return sum(r.frames for r in self.results
+                   if r.status in ('done', 'partial') and not r.reused)
 
     def to_dict(self) -> dict:
-        counts = {s: len(self.by_status(s)) for s in ('done', 'skipped', 'failed')}
+        counts = {s: len(self.by_status(s)) for s in ('done', 'skipped', 'partial', 'failed')}
         return {
             'output_root': self.output_root,
             'options': self.options,
@@ -163,6 +198,8 @@ class ExtractionReport:
             'frames_written': self.frames_written,
             'seconds': round(self.seconds, 3),
             'failed': [{'video': r.video, 'reason': r.reason} for r in self.failed],
+            'partial': [{'video': r.video, 'decoded': r.decoded, 'declared': r.declared,
+                         'kept': r.frames, 'earlier_run': r.reused} for r in self.partial],
             'results': [asdict(r) for r in self.results],
         }
 

@@ -3,7 +3,9 @@
 A video is extracted into `<root>/.partial/<stem>.<pid>.tmp/`, its record is written last, and
 the folder is renamed to `<root>/<stem>/` in one step. A video whose folder has a record with the
 same options and source size is complete and skipped; anything else (a kill -9 mid-way, changed
-options) is extracted again.
+options) is extracted again. A video that decodes fewer frames than its container declares keeps
+the frames that decode and is reported `partial` (now and by every later run); one that decodes
+no frame fails.
 
 Decoding uses PyAV (FFmpeg); frames are copied out by :func:`custom_modules.utils.video.frame_array`
 (yuv420p resized by FFmpeg in YUV, converted to BGR by OpenCV). Encoding uses OpenCV
@@ -34,10 +36,9 @@ from .frame_records import (
     FrameRecord,
     VideoResult,
     completed_record,
+    missing_frames,
+    partial_note,
 )
-
-# A container may declare a few more frames than decode (edit lists); more missing = truncated.
-TRUNCATION_TOLERANCE = 0.02
 
 
 def _pid_alive(pid: int) -> bool:
@@ -181,16 +182,15 @@ def _decode_to_dir(video: Path, out_dir: Path, options: ExtractOptions, threads:
                         on_frames(unreported)
                         unreported = 0
                 decoded += 1
-        except av.FFmpegError as err:
-            raise BadVideo(f'decode error after {decoded} frames: {err}') from err
+        except av.FFmpegError as err:  # the frames before the error are kept when it is partial
+            if not decoded or not missing_frames(decoded, declared):
+                raise BadVideo(f'decode error after {decoded} frames: {err}') from err
         finally:
             encoder.close()
         if on_frames is not None and unreported:
             on_frames(unreported)
     if decoded == 0:
-        raise BadVideo('no decodable frames')
-    if declared and decoded < declared * (1 - TRUNCATION_TOLERANCE) - 1:
-        raise BadVideo(f'truncated: decoded {decoded} of the {declared} frames it declares')
+        raise BadVideo('no decodable frames' + (f' (it declares {declared})' if declared else ''))
     duration = decoded / source_fps if source_fps else float(last_time or 0.0)
     sampled = options.every_n != 1 or selector.fps is not None
     return {
@@ -206,15 +206,27 @@ def _decode_to_dir(video: Path, out_dir: Path, options: ExtractOptions, threads:
         'duration': round(duration, 6),
         'pix_fmt': pix_fmt,
         'source_indices': sources if sampled else None,
+        'declared_frames': declared,
     }
 
 
+def _result(video: Path, record: FrameRecord, status: str, **kw) -> VideoResult:
+    """The result of an extracted video: `partial` instead of `status` when frames are missing."""
+    counts = {'frames': record.total_frames, 'decoded': record.source_frames,
+              'declared': record.declared_frames}
+    if record.missing_frames:
+        note = partial_note(record.source_frames, record.declared_frames, record.total_frames)
+        return VideoResult(str(video), video.stem, 'partial', reason=note, **counts, **kw)
+    return VideoResult(str(video), video.stem, status, **counts, **kw)
+
+
 def skipped_result(video: Path, root: Path, options: ExtractOptions) -> VideoResult | None:
-    """The 'skipped' result of a video already extracted under `root` with `options`, or None."""
+    """The 'skipped' result of a video already extracted under `root` with `options`
+    ('partial' when its record says frames were missing), or None."""
     record = completed_record(root / video.stem, video, options)
     if record is None:
         return None
-    return VideoResult(str(video), video.stem, 'skipped', frames=record.total_frames)
+    return _result(video, record, 'skipped', reused=True)
 
 
 def extract_video(video: str | Path, output_root: str | Path, options: ExtractOptions | None = None,
@@ -222,7 +234,8 @@ def extract_video(video: str | Path, output_root: str | Path, options: ExtractOp
                   on_frames: Callable[[int], None] | None = None) -> VideoResult:
     """Extracts one video to `<output_root>/<stem>/` (skipped when already complete).
 
-    Never raises for a bad video: the reason is in the returned result.
+    Never raises for a bad video: the reason is in the returned result. A video that decodes
+    fewer frames than it declares keeps them and returns `partial`.
 
     Args:
         video: The video file.
@@ -261,5 +274,4 @@ def extract_video(video: str | Path, output_root: str | Path, options: ExtractOp
         return VideoResult(str(video), stem, 'failed', reason=f'{type(err).__name__}: {err}')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return VideoResult(str(video), stem, 'done', frames=record.total_frames,
-                       seconds=round(time.perf_counter() - t0, 3))
+    return _result(video, record, 'done', seconds=round(time.perf_counter() - t0, 3))

@@ -79,7 +79,7 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
                    classes: Sequence[str] | str | Path | None = None,
                    valid_size: float | None = None, folds: int | None = None, seed: int = 0,
                    test_csv: str | Path | None = None, test_dir: str | Path | None = None,
-                   decode: bool = False) -> ImageLists:
+                   decode: bool = False, check_only: bool = False) -> ImageLists:
     """Builds classification lists (see the module docstring for the files).
 
     Args:
@@ -94,6 +94,8 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
         test_csv: CSV with `image_id` for the test list (images in `test_dir`).
         test_dir: Folder of the test images.
         decode: Fully decode every image (slow; default reads headers only).
+        check_only: Only check the inputs (a preflight): write nothing; the result has the
+            class list and no files.
 
     Raises:
         DataError: Every problem found (nothing is written then).
@@ -142,6 +144,8 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
             test['path'] = _resolve(test[ID_COL], test['_line'], test_dir, test_index, test_csv,
                                     problems, decode)
     problems.raise_if_any()
+    if check_only:
+        return ImageLists(out_dir, class_list, pd.DataFrame(), [])
 
     df['target'] = df[LABEL_COL].map({c: i for i, c in enumerate(class_list)})
     lines = (df['path'] + ' ' + df['target'].astype(str)).to_numpy()

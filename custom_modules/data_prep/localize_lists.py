@@ -14,6 +14,7 @@ Outputs (all in `out_dir`, written only when every input is valid):
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ import pandas as pd
 
 from custom_modules.utils.atomic import staged_outputs
 from custom_modules.utils.images import image_size, is_image_name
-from custom_modules.utils.validation import Problems, read_class_list
+from custom_modules.utils.validation import NA_TOKENS, Problems, read_class_list
 
 from .folds import fold_summary, stratified_folds
 
@@ -77,11 +78,17 @@ def _read_box(path: Path, problems: Problems) -> tuple[str, list[float]] | None:
     if len(tokens) != 5:
         problems.add(path, line, f'expected 5 values "cls xmin ymin xmax ymax", got {len(tokens)}')
         return None
-    try:
-        return tokens[0], [float(t) for t in tokens[1:]]
-    except ValueError:
-        problems.add(path, line, f'box values are not numbers: {tokens[1:]}')
+    if tokens[0].lower() in NA_TOKENS:
+        problems.add(path, line, f'missing class ({tokens[0]!r})')
         return None
+    try:
+        values = [float(t) for t in tokens[1:]]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        problems.add(path, line, f'box values are not finite numbers: {tokens[1:]}')
+        return None
+    return tokens[0], values
 
 
 def _sorted_classes(tokens: set[str]) -> list[str]:
@@ -93,7 +100,7 @@ def _sorted_classes(tokens: set[str]) -> list[str]:
 def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
                      classes: Sequence[str] | str | Path | None = None, folds: int = 5,
                      seed: int = 0, test_dir: str | Path | None = None,
-                     clip_boxes: bool = False) -> LocalizeTable:
+                     clip_boxes: bool = False, check_only: bool = False) -> LocalizeTable:
     """Builds the localisation table (see the module docstring for the files).
 
     Args:
@@ -104,6 +111,8 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
         seed: Split seed.
         test_dir: Folder of test images (no boxes) for `test.csv`.
         clip_boxes: Clip boxes to the image instead of reporting them.
+        check_only: Only check the inputs (a preflight): write nothing; the result has the
+            class list and no files.
 
     Raises:
         DataError: Every problem found (nothing is written then).
@@ -152,6 +161,8 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
                 test_rows.append((image_id, img.name, *size))
         test = pd.DataFrame(test_rows, columns=['image_id', 'file', 'width', 'height'])
     problems.raise_if_any()
+    if check_only:
+        return LocalizeTable(out_dir, class_list, table, [])
 
     table['label'] = table['cls'].map({c: i for i, c in enumerate(class_list)}).astype(int)
     for name, size in zip(BOX_FIELDS, ('width', 'height', 'width', 'height')):

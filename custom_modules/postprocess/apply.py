@@ -1,18 +1,32 @@
 """Apply a manifest's rules to predictions, write the submission and the audit CSV.
 
 Rules are data, not code: a list of dicts applied in order on top of the (ensembled) class
-probabilities, each changing the current prediction of a sample or leaving it alone::
+probabilities, each changing the current prediction of a sample or leaving it alone. The action
+manifest's (the origin's rules, in the origin's order)::
 
     postprocess_rules = [
         # top-1 is `cls` with prob < min_prob -> the most probable other class (top-2)
         dict(type='threshold_fallback', cls='putup_umbrella', min_prob=0.95),
-        # prediction is `src` and `dst` is among the k most probable classes -> `dst`
-        dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3),
+        # prediction is `src` and `dst` is among the candidates -> `dst`; the candidates are
+        # among='topk' (default): the k most probable classes; among='current_and_runners_up':
+        # the current prediction and the 2nd..k-th most probable classes of the original scores
+        dict(type='topk_substitute', src='jay_walk', dst='driveway_walk', k=3,
+             among='current_and_runners_up'),
+        ...  # normal -> jay_walk, ride_kick -> driveway_walk, fighting -> driveway_walk
         # more than `min_count` detector boxes of `det_class` with score > `min_score` over the
         # video's frames, and prediction in `when_pred_in` (omit: any) -> `then`
         dict(type='detector_count', det_class='ride_kick', min_score=0.9, min_count=20,
-             when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick'),
+             when_pred_in=['driveway_walk', 'jay_walk'], then='ride_kick', group='detectors'),
+        dict(type='detector_count', det_class='fall_down', min_score=0.5, min_count=10,
+             when_pred_in=['driveway_walk', 'jay_walk', 'normal'], then='fall_down',
+             group='detectors'),
     ]
+
+Any rule may carry ``group='name'``: consecutive rules of one group all read the prediction as it
+was before the group (so the fall_down rule above sees the prediction after the substitutions,
+not the ride_kick rule's change), and where several of them change it the last one in list order
+wins (fall_down over ride_kick). Without ``group`` each rule reads the previous rule's result.
+Rules that need detections are set aside with :func:`~.registry.split_rules` when there are none.
 
 The submission follows sample_submission's order and header (``video_filename,class``); its ids
 are matched to prediction ids exactly or by stem (``abc.mp4`` <-> ``abc``). Every sample_submission
@@ -63,6 +77,10 @@ def apply_rules(ids: Sequence[str], probs: np.ndarray, classes: Sequence[str],
                 det_scores: DetScores | None = None) -> tuple[np.ndarray, list[Change]]:
     """Run ``rules`` in order over every sample, starting from the argmax.
 
+    A rule reads the previous rule's result, except within a group (consecutive rules with the
+    same ``group``): each of those reads the prediction from before the group, and the last one
+    that changes it wins.
+
     Returns:
         final class indices [N] and every change made, in sample then rule order.
     """
@@ -82,11 +100,16 @@ def apply_rules(ids: Sequence[str], probs: np.ndarray, classes: Sequence[str],
     for n, sid in enumerate(ids):
         key = video_key(sid, det_scores)
         sample = Sample(sid, probs[n], order[n], det_scores[key] if key is not None else {})
+        group, seen = None, int(preds[n])
         for r, rule in enumerate(rules):
-            new = int(rule.apply(int(preds[n]), sample))
-            if new != preds[n]:
-                changes.append(Change(sid, r, rule.describe(), classes[preds[n]], classes[new],
-                                      float(probs[n, preds[n]]), float(probs[n, new])))
+            if rule.group is None or rule.group != group:  # a new group (or none): read the last
+                group, seen = rule.group, int(preds[n])
+            new = int(rule.apply(seen, sample))
+            if new != seen and new != preds[n]:
+                number = r if rule.number is None else rule.number
+                changes.append(Change(sid, number, rule.describe(), classes[preds[n]],
+                                      classes[new], float(probs[n, preds[n]]),
+                                      float(probs[n, new])))
                 preds[n] = new
     return preds, changes
 
@@ -125,7 +148,8 @@ def postprocess(pred_path: str | Path, sample_submission: str | Path, out: str |
                 rules: Sequence[Mapping[str, Any]] = (), classes: Sequence[str] | None = None,
                 det_pkl: str | Path | None = None, det_classes: Sequence[str] | None = None,
                 id_keys: Sequence[str] = DEFAULT_ID_KEYS,
-                changes_path: str | Path | None = None) -> tuple[list[str], list[Change]]:
+                changes_path: str | Path | None = None,
+                off: Sequence[tuple[int, str, str]] = ()) -> tuple[list[str], list[Change]]:
     """Predictions (+ detections) -> rules -> checked submission CSV and changes CSV.
 
     Args:
@@ -136,6 +160,8 @@ def postprocess(pred_path: str | Path, sample_submission: str | Path, out: str |
         classes: class names in label order; needed when the prediction file has none.
         det_pkl, det_classes: detector DumpResults and its class names (for detector rules).
         changes_path: audit CSV (default ``postprocess_changes.csv`` beside ``out``).
+        off: the manifest's rules set aside by :func:`~.registry.split_rules` (number,
+            description, reason); ``rules`` are then the active ones, which keep their numbers.
 
     Returns:
         the predicted class names in sample_submission order, and the changes made.
@@ -144,7 +170,9 @@ def postprocess(pred_path: str | Path, sample_submission: str | Path, out: str |
     ids, probs, classes = _read_scores(pred_path, classes, id_keys)
     if (det_pkl is None) != (det_classes is None):
         raise PostprocessError('detections need both the dump (det_pkl) and det_classes')
-    built = build_rules(rules, classes, det_classes)
+    off_numbers = {number for number, _, _ in off}
+    numbers = [i for i in range(len(rules) + len(off_numbers)) if i not in off_numbers]
+    built = build_rules(rules, classes, det_classes, numbers)
     sub = read_sample_submission(sample_submission)
     row_of = match_ids(sub, ids, str(pred_path))
     det_scores = load_detection_scores(det_pkl, det_classes) if det_pkl is not None else None
@@ -159,8 +187,11 @@ def postprocess(pred_path: str | Path, sample_submission: str | Path, out: str |
     write_submission(out, sub, names, classes)
 
     per_rule = Counter(c.rule_index for c in changes)
-    for r, rule in enumerate(built):
-        logger.info('rule #%d %s: %d changed', r, rule.describe(), per_rule[r])
+    lines = [(rule.number, f'{rule.describe()}: {per_rule[rule.number]} changed')
+             for rule in built]
+    lines += [(number, f'{text}: off, {reason}') for number, text, reason in off]
+    for number, line in sorted(lines):
+        logger.info('rule #%d %s', number, line)
     logger.info('%d of %d samples changed by rules; %s -> %s', len({c.sample_id for c in changes}),
                 len(names), dict(sorted(Counter(names).items())), out)
     return names, changes

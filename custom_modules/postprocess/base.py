@@ -28,12 +28,18 @@ class Sample:
 class Rule:
     """A postprocessing rule: maps (current prediction, sample) to a new prediction.
 
-    Subclasses are dataclasses whose fields are the rule's config keys (besides ``type``), and
-    are registered in :data:`~custom_modules.postprocess.registry.POSTPROCESS_RULES`.
+    Subclasses are dataclasses whose fields are the rule's config keys (besides ``type`` and the
+    keys every rule may carry, :data:`~custom_modules.postprocess.registry.COMMON_KEYS`), and are
+    registered in :data:`~custom_modules.postprocess.registry.POSTPROCESS_RULES`.
     """
 
     type: ClassVar[str] = ''
     needs_detections: ClassVar[bool] = False
+    # Set per instance by the registry from the config's ``group`` key: consecutive rules of one
+    # group all read the prediction from before the group (apply.apply_rules).
+    group: str | None = None
+    # The rule's number in its manifest list (set by build_rules), for logs and the changes CSV.
+    number: int | None = None
 
     def bind(self, classes: Sequence[str], det_classes: Sequence[str] | None) -> None:
         """Check the config against the class lists and resolve names to indices."""
@@ -44,8 +50,10 @@ class Rule:
 
     def describe(self) -> str:
         """``type(k=v, ...)``, for logs and the changes CSV."""
-        fields = ', '.join(f'{f.name}={getattr(self, f.name)!r}' for f in dataclasses.fields(self))
-        return f'{self.type}({fields})'
+        fields = [f'{f.name}={getattr(self, f.name)!r}' for f in dataclasses.fields(self)]
+        if self.group is not None:
+            fields.append(f'group={self.group!r}')
+        return f'{self.type}({", ".join(fields)})'
 
 
 def class_index(classes: Sequence[str], name: Any, what: str) -> int:

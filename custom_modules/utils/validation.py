@@ -18,6 +18,8 @@ from .errors import PodiumError
 
 MAX_SHOWN_PROBLEMS = 50
 MAX_LISTED = 5  # items named in a one-line error message
+# Cells that mean "no value" in CSVs written by pandas, R or spreadsheets (compared lower-cased).
+NA_TOKENS = frozenset({'nan', 'na', 'n/a', '#n/a', 'null', 'none', '<na>'})
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def list_some(items: Iterable[Any], limit: int = MAX_LISTED) -> str:
 def read_table(path: str | Path, required: Sequence[str], problems: Problems):
     """Reads a CSV as strings, checks its columns and adds a ``_line`` column (1-based line).
 
-    Cells are stripped; empty cells in required columns are reported. Returns None (and records
+    Cells are stripped; empty and NaN-like cells (:data:`NA_TOKENS`) in required columns are
+    reported, as are empty and header-only files. Returns None (and records
     the problem) when the file is missing, unreadable or lacks a required column.
     """
     import pandas as pd
@@ -93,23 +96,54 @@ def read_table(path: str | Path, required: Sequence[str], problems: Problems):
     if not path.is_file():
         problems.add(path, None, 'file not found')
         return None
+    if path.stat().st_size == 0:
+        header = f' ({",".join(required)})' if required else ''
+        problems.add(path, None, f'empty file (0 bytes): expected a header line{header} and rows')
+        return None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         problems.add(path, None, f'not a readable CSV ({err})')
         return None
     df.columns = [str(c).strip() for c in df.columns]
+    starts = record_lines(path)
+    if starts is None or len(starts) != len(df) + 1:  # csv and pandas disagree: plain count
+        starts = list(range(1, len(df) + 2))
     missing = [c for c in required if c not in df.columns]
     if missing:
-        problems.add(path, 1, f'missing column(s) {missing}; found {list(df.columns)}')
+        problems.add(path, starts[0], f'missing column(s) {missing}; found {list(df.columns)}')
         return None
     for col in df.columns:
         df[col] = df[col].str.strip()
-    df['_line'] = np.arange(2, len(df) + 2)
+    df['_line'] = np.array(starts[1:], dtype=np.int64)
+    if len(df) == 0:
+        problems.add(path, None, 'no rows: the file has a header line only')
     for col in required:
         empty = df.loc[df[col] == '', '_line']
         problems.add_rows(path, empty, f'empty value in column {col!r}')
+        missing = df.loc[df[col].str.lower().isin(NA_TOKENS), '_line']
+        problems.add_rows(path, missing, f'missing value (NaN) in column {col!r}')
     return df
+
+
+def record_lines(path: Path) -> list[int] | None:
+    """The 1-based line on which each CSV record starts, header first, counted as pandas reads
+    records: blank and whitespace-only lines skipped, a quoted cell may span lines. So that a
+    row's line is right in a file with blank lines in it. None if the csv module cannot read it.
+    """
+    import csv
+
+    starts, end = [], 0
+    try:
+        with open(path, newline='', encoding='utf-8-sig') as f:
+            reader = csv.reader(f)
+            for record in reader:
+                if len(record) > 1 or (record and record[0].strip()):
+                    starts.append(end + 1)
+                end = reader.line_num
+    except (csv.Error, OSError, UnicodeDecodeError):
+        return None
+    return starts
 
 
 def report_duplicates(df, column: str, file: str | Path, problems: Problems) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from custom_modules.utils.cli import run_cli as run_main
+from custom_modules.utils.errors import PodiumError
 from custom_modules.utils.video import read_video
 from tests.conftest import REPO_ROOT, run_cli
 from tests.predictor_fixtures import CRASH_CONFIG, make_clip, make_labels
@@ -115,3 +116,65 @@ def test_unreadable_video_fails_the_run(tmp_path, crash_checkpoint, capsys):
     code, out = main([CRASH_CONFIG, Path(tmp_path / 'missing.pth'), '--input-video', bad,
                       '--out', tmp_path / 'x.csv'], capsys)
     assert code == 2 and 'checkpoint not found' in out
+
+
+def test_origin_command_line_config_from_the_checkpoint(tmp_path, crash_checkpoint_with_config,
+                                                         capsys):
+    """`--input_video X --output_csv Y --model Z --output_video`: the crash origin's spelling."""
+    clip = make_clip(tmp_path / 'in' / 'clip.mp4', 5)
+    code, out = main(['--input_video', clip, '--output_csv', tmp_path / 'out' / 'pred.csv',
+                      '--model', crash_checkpoint_with_config, '--device', 'cpu',
+                      '--no-progress', '--output_video'], capsys)
+    assert code == 0, out[-3000:]
+    assert len(pd.read_csv(tmp_path / 'out' / 'pred.csv')) == 5
+    assert len(read_video(tmp_path / 'out' / 'pred.mp4')) == 5  # <csv stem>.mp4 beside the CSV
+    assert f"and {tmp_path / 'out' / 'pred.mp4'}" in out
+
+
+def test_checkpoint_without_config_asks_for_one(tmp_path, crash_checkpoint, capsys):
+    clip = make_clip(tmp_path / 'clip.mp4', 3)
+    code, out = main([crash_checkpoint, '--input-video', clip, '--out', tmp_path / 'a.csv',
+                      '--device', 'cpu'], capsys)
+    assert code == 2
+    assert f'{crash_checkpoint} keeps no config' in out and '--config CONFIG' in out
+    assert not (tmp_path / 'a.csv').exists()
+    code, out = main(['--config', CRASH_CONFIG, crash_checkpoint, '--input-video', clip,
+                      '--out', tmp_path / 'a.csv', '--device', 'cpu', '--no-progress'], capsys)
+    assert code == 0, out[-3000:]
+
+
+def test_width_and_height_change_what_the_model_sees(tmp_path, crash_checkpoint, capsys):
+    clip = make_clip(tmp_path / 'clip.mp4', 4)
+    base = [CRASH_CONFIG, crash_checkpoint, '--input-video', clip, '--device', 'cpu',
+            '--no-progress']
+    assert main([*base, '--out', tmp_path / 'a.csv'], capsys)[0] == 0
+    assert main([*base, '--out', tmp_path / 'b.csv', '--width', '40', '--height', '24'],
+                capsys)[0] == 0
+    default, resized = (pd.read_csv(tmp_path / f'{n}.csv')['pred'] for n in 'ab')
+    assert not default.equals(resized)
+    with pytest.raises(SystemExit):
+        iv.parse_args([str(crash_checkpoint), '--input-video', 'v.mp4', '--out', 'x.csv',
+                       '--width', '0'])
+
+
+def test_output_video_without_a_value(tmp_path):
+    videos = tmp_path / 'videos'
+    for name in ('a', 'b'):
+        make_clip(videos / f'{name}.mp4', 2)
+
+    def planned(*argv):
+        jobs, combined = iv.plan_jobs(iv.parse_args(['m.pth', '--input-video', *map(str, argv),
+                                                     '--out-video']))
+        return [j.output_video for j in jobs], combined
+
+    assert planned(videos / 'a.mp4', '--out', tmp_path / 'o' / 'x.csv') == (
+        [tmp_path / 'o' / 'x.mp4'], None)
+    assert planned(videos / 'a.mp4', '--out-dir', tmp_path / 'd') == ([tmp_path / 'd' / 'a.mp4'],
+                                                                      None)
+    # a folder: beside each per-video CSV, or in a folder named after the combined CSV
+    assert planned(videos, '--out-dir', tmp_path / 'd') == (
+        [tmp_path / 'd' / 'a.mp4', tmp_path / 'd' / 'b.mp4'], None)
+    assert planned(videos, '--out', tmp_path / 'all.csv') == (
+        [tmp_path / 'all' / 'a.mp4', tmp_path / 'all' / 'b.mp4'], tmp_path / 'all.csv')
+    with pytest.raises(PodiumError, match=r'would overwrite its input: .*a\.mp4'):
+        planned(videos / 'a.mp4', '--out', videos / 'a.csv')

@@ -20,7 +20,7 @@ def test_postprocess_cli_end_to_end(tmp_path, capsys):
     changes = read_rows(out.parent / 'postprocess_changes.csv')
     assert changes[0][:4] == ['video_filename', 'rule_index', 'rule', 'before']
     assert [(r[0], r[1], r[3], r[4]) for r in changes[1:]] == [
-        ('v3.mp4', '2', 'jay_walk', 'ride_kick'),
+        ('v3.mp4', '5', 'jay_walk', 'ride_kick'),
         ('v1.mp4', '0', 'putup_umbrella', 'normal'),
         ('v2.mp4', '1', 'jay_walk', 'driveway_walk')]
     assert sorted(p.name for p in out.parent.iterdir()) == ['postprocess_changes.csv',

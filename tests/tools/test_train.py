@@ -1,4 +1,4 @@
-"""tools/train.py and tools/test.py through their real command lines (subprocesses)."""
+"""tools/train.py and tools/test.py: argument handling, then the real command lines (subprocesses)."""
 from __future__ import annotations
 
 import pickle
@@ -14,7 +14,6 @@ import torch
 
 from tests.conftest import REPO_ROOT, TOY_CONFIG, CreatesFileWhenUnpickled, run_cli
 
-pytestmark = pytest.mark.slow
 TRAIN = str(REPO_ROOT / 'tools/train.py')
 TEST = str(REPO_ROOT / 'tools/test.py')
 
@@ -23,6 +22,64 @@ def log_text(work_dir: Path) -> str:
     return '\n'.join(p.read_text() for p in sorted(work_dir.glob('*/*.log')))
 
 
+
+def toy_cfg():
+    from mmengine.config import Config
+
+    return Config(dict(val_cfg=dict(), val_dataloader=dict(batch_size=1), val_evaluator=dict(),
+                       randomness=dict(seed=None)))
+
+
+@pytest.fixture
+def notes(monkeypatch) -> list[str]:
+    """The messages merge_args logs (through mmengine's print_log)."""
+    import mmengine.logging
+
+    logged: list[str] = []
+    monkeypatch.setattr(mmengine.logging, 'print_log', lambda msg, **_: logged.append(msg))
+    return logged
+
+
+def test_validate_flag_is_accepted_and_keeps_validation(notes):
+    from tools import train
+
+    args = train.parse_args(['x.py', '--validate', '--seed', '0', '--deterministic'])
+    assert args.validate and not args.no_validate
+    cfg = train.merge_args(toy_cfg(), args)
+    assert cfg.val_dataloader == dict(batch_size=1) and cfg.val_cfg == dict()
+    assert cfg.randomness == dict(seed=0, deterministic=True)
+    assert notes == ['--validate: validation is on by default (--no-validate turns it off).']
+
+
+def test_validate_without_val_dataloader_warns(notes):
+    from mmengine.config import Config
+
+    from tools import train
+
+    train.merge_args(Config(dict()), train.parse_args(['x.py', '--validate']))
+    assert notes == ['--validate: x.py defines no val_dataloader, nothing to validate.']
+
+
+def test_validate_note_on_rank_zero_only(notes, monkeypatch):
+    from tools import train
+
+    monkeypatch.setenv('RANK', '1')
+    train.merge_args(toy_cfg(), train.parse_args(['x.py', '--validate']))
+    assert notes == []
+
+
+def test_no_validate_drops_validation_and_conflicts_with_validate(notes, capsys):
+    from tools import train
+
+    cfg = train.merge_args(toy_cfg(), train.parse_args(['x.py', '--no-validate']))
+    assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.val_evaluator is None
+    assert notes == []
+    with pytest.raises(SystemExit) as exit_info:
+        train.parse_args(['x.py', '--validate', '--no-validate'])
+    assert exit_info.value.code == 2
+    assert 'not allowed with argument' in capsys.readouterr().err
+
+@pytest.mark.slow
 def test_train_then_test_with_dump(tmp_path):
     work_dir = tmp_path / 'toy'
     out = run_cli(['python', TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir), '--seed', '7',
@@ -47,6 +104,7 @@ def test_train_then_test_with_dump(tmp_path):
     torch.testing.assert_close(scores.sum(1), torch.ones(48))
 
 
+@pytest.mark.slow
 def test_kill_then_resume_auto(tmp_path):
     work_dir = tmp_path / 'resume'
     cmd = [sys.executable, TRAIN, str(TOY_CONFIG), '--work-dir', str(work_dir),
@@ -75,6 +133,7 @@ def test_kill_then_resume_auto(tmp_path):
     assert (work_dir / f'epoch_{last + 2}.pth').is_file()
 
 
+@pytest.mark.slow
 def test_untrusted_load_from_is_refused(tmp_path):
     marker = tmp_path / 'pwned.txt'
     evil = tmp_path / 'downloaded.pth'
@@ -87,6 +146,7 @@ def test_untrusted_load_from_is_refused(tmp_path):
     assert f'--trust-checkpoint {evil}' in out.stdout
 
 
+@pytest.mark.slow
 def test_third_party_weights_load_from(tmp_path, monkeypatch):
     """A plain state dict (as published pretrained weights are) loads weights-only."""
     work_dir = tmp_path / 'w'
@@ -128,16 +188,21 @@ def model_state_around_load(checkpoint: Path, work_dir: Path, monkeypatch) -> tu
     return before, runner.model.state_dict()
 
 
+@pytest.mark.slow
 def test_dist_train_two_cpu_ranks(tmp_path):
     from tests.conftest import free_port
 
     work_dir = tmp_path / 'dist'
+    # The origin's command line: --validate --seed 0 --deterministic.
     out = run_cli(['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(TOY_CONFIG), '2',
+                   '--validate', '--seed', '0', '--deterministic',
                    '--work-dir', str(work_dir), '--auto-scale-lr',
                    '--cfg-options', 'train_cfg.max_epochs=2'],
                   env={'PORT': str(free_port())})
     assert out.returncode == 0, out.stdout[-3000:]
+    assert out.stdout.count('validation is on by default') == 1  # rank 0 only
     log = log_text(work_dir)
+    assert 'seed: 0' in log and 'deterministic: True' in log
     assert 'Distributed launcher: pytorch' in log
     assert 'Distributed training: True' in log
     # 96 samples, batch 16: a DistributedSampler gives each of the 2 ranks 3 iterations.

@@ -4,6 +4,9 @@ Frames are numbered from 1; each finished video gets `<root>/<stem>/meta.json` (
 fps, size). Parallel (one process per video) and resumable: run the same command again after
 an interruption. The library is custom_modules/data_prep/frame_extraction.py.
 
+A partial video (its container declares more frames than decode) keeps the frames that decode
+and is reported with both counts; the exit status stays 0 unless `--strict` (then 2).
+
 Example:
     python tools/data/extract_frames.py --dir data/action/train --output-root data/action/rawframes
 """
@@ -53,6 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument('--overwrite', action='store_true', help='re-extract complete videos too')
     p.add_argument('--skip-bad', action='store_true',
                    help='exit 0 even if some videos failed (they are still in the report)')
+    p.add_argument('--strict', action='store_true',
+                   help='exit 2 if some videos are partial (fewer frames decode than they '
+                   'declare; their frames are kept all the same)')
     p.add_argument('--report', type=Path, help='JSON report path '
                    f'(default: <output-root>/{REPORT_NAME})')
     p.add_argument('--no-progress', action='store_true', help='hide the progress bars')
@@ -74,20 +80,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = extract_videos(videos, args.output_root, options, workers=args.workers,
                                 overwrite=args.overwrite, progress=not args.no_progress,
-                                report_path=args.report)
+                                report_path=args.report, strict=args.strict)
     except KeyboardInterrupt:
         print('\ninterrupted: finished videos are kept; run the same command to resume',
               file=sys.stderr)
         return 130
     counts = report.to_dict()['counts']
     print(f'{counts["done"]} extracted, {counts["skipped"]} already complete, '
-          f'{counts["failed"]} failed; {report.frames_written} frames in {report.seconds:.1f} s')
+          f'{counts["partial"]} partial, {counts["failed"]} failed; '
+          f'{report.frames_written} frames in {report.seconds:.1f} s')
+    where = args.report or args.output_root / REPORT_NAME
     if report.failed:
-        print(f'failed videos and reasons: {args.report or args.output_root / REPORT_NAME}',
-              file=sys.stderr)
+        print(f'failed videos and reasons: {where}', file=sys.stderr)
         for r in report.failed:
             print(f'  {r.video}: {r.reason}', file=sys.stderr)
-        return 0 if args.skip_bad else 1
+        if not args.skip_bad:
+            return 1
+    if report.partial and args.strict:
+        print(f'--strict: {len(report.partial)} partial videos (frames kept; see {where}):',
+              file=sys.stderr)
+        for r in report.partial:
+            print(f'  {r.video}: {r.reason}', file=sys.stderr)
+        return 2
     return 0
 
 

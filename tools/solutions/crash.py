@@ -18,11 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from custom_modules.utils.errors import InputError
+from custom_modules.utils.video import find_videos
 
-from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, touch_marker
-from .steps import run_dir, train_step, trained_checkpoint
+from .steps import (
+    checkpoint_for,
+    checkpoint_stamp,
+    extraction_plan,
+    run_dir,
+    stamped,
+    train_step,
+)
 
 ANNOTATE_ENV = 'CRASH_ANNOTATE'
 
@@ -52,23 +59,21 @@ class CrashPaths:
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
-    """Demo data on first use, train frame extraction (resumable), then the frame lists."""
-    if m.get('demo_data'):
-        from custom_modules.demo_data.crash_demo import generate
-
-        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
+    """Train frame extraction (resumable), then the frame lists."""
     for required in (p.train_videos, p.train_labels, p.test_videos):
         if not required.exists():
             raise InputError(f'{m.name}: missing {required} (data contract: '
                              f'docs/solutions/crash.md); set DATA_ROOT to your data folder')
-    pipe.stage('extract frames', lambda: extract(m, p))
+    pipe.stage('extract frames', lambda: extract(m, p),
+               plan=lambda: extraction_plan(m, find_videos(p.train_videos), p.rawframes))
     inputs = [m.path, *p.train_labels.glob('*.csv'), *p.rawframes.glob('*/meta.json')]
     pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs,
                outputs=[p.lists / 'split.json', p.lists / 'frames.csv'])
 
 
 def extract(m: Manifest, p: CrashPaths) -> dict:
-    """Frames of the training videos (test videos are read directly by the inference)."""
+    """Frames of the training videos (test videos are read directly by the inference); a
+    partial one (fewer frames decode than it declares) is kept, with a warning line."""
     from custom_modules.data_prep.frame_extraction import extract_videos
     from custom_modules.data_prep.frame_records import ExtractOptions
     from custom_modules.utils.video import find_videos
@@ -83,7 +88,9 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
         raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
                          f'{p.rawframes / "extract_report.json"}')
-    return {'videos': len(videos)}
+    for r in report.partial:  # usable: the frames that decode are kept
+        print(f'warning: {r.video}: {r.reason}', flush=True)
+    return {'videos': len(videos), **({'partial': len(report.partial)} if report.partial else {})}
 
 
 def preprocess(m: Manifest, p: CrashPaths) -> dict:
@@ -144,13 +151,16 @@ def inference_device(gpus: int) -> str:
     return 'cuda:0' if gpus >= 1 and torch.cuda.is_available() else 'cpu'
 
 
-def predict_fold(m: Manifest, run: Run, wd: Path, p: CrashPaths, device: str) -> dict:
-    """Every test video through ``infer_video`` -> ``wd/test_preds/<stem>.csv``."""
+def predict_fold(m: Manifest, run: Run, ckpt: Path, wd: Path, p: CrashPaths,
+                 device: str) -> dict:
+    """Every test video through ``infer_video`` with ``ckpt`` -> ``wd/test_preds/<stem>.csv``
+    (``--trust-checkpoints``: the file may be fully unpickled)."""
     from custom_modules.apis import FrameCsv, FramePredictor, infer_video
 
     settings = m.get('inference', {})
-    predictor = FramePredictor(run.config, launch.final_checkpoint(wd), device=device,
-                               cfg_options=run.cfg_options or None)
+    predictor = FramePredictor(run.config, ckpt, device=device,
+                               cfg_options=run.cfg_options or None,
+                               trust=[ckpt] if m.trust_checkpoints else ())
     out_dir = wd / 'test_preds'
     frames = 0
     for video in p.test_video_files():
@@ -168,10 +178,6 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     import pandas as pd
 
     p = CrashPaths(m)
-    if m.get('demo_data'):
-        from custom_modules.demo_data.crash_demo import generate
-
-        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
     videos = p.test_video_files() if p.test_videos.is_dir() else []
     if not videos:
         raise InputError(f'{m.name}: no test videos in {p.test_videos}')
@@ -180,11 +186,12 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     for run in m.runs:
         for fold in m.folds:
             wd = run_dir(m, run, fold)
-            ckpt = trained_checkpoint(m, run, fold)
+            ckpt = checkpoint_for(m, run, fold)
             marker = wd / 'test_preds' / 'done.json'
             pipe.stage(f'infer {run.name} fold{fold}',
-                       lambda run=run, wd=wd: predict_fold(m, run, wd, p, device),
-                       inputs=[ckpt, wd / 'done.json', *videos], outputs=[marker])
+                       stamped(lambda run=run, ckpt=ckpt, wd=wd: predict_fold(
+                           m, run, ckpt, wd, p, device), wd, ckpt),
+                       inputs=[ckpt, *videos], outputs=[marker, checkpoint_stamp(wd, ckpt)])
             sources.append((wd / 'test_preds', run))
 
     submission = m.work_dir / 'submission.csv'

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from custom_modules.utils.console import ConsoleFilter
 from custom_modules.utils.errors import InputError
 
 from .manifest import REPO_ROOT
@@ -21,6 +22,13 @@ def format_option(value: Any) -> str:
         inner = ','.join(format_option(v) for v in value)
         return f'[{inner}]' if isinstance(value, list) else f'({inner},)'
     return str(value)
+
+
+def shell_line(cmd: Sequence[str]) -> str:
+    """A command as one line a user can paste into a shell (``$ ...``)."""
+    import shlex
+
+    return '$ ' + shlex.join(cmd)
 
 
 def cfg_options_args(options: Mapping[str, Any]) -> list[str]:
@@ -47,7 +55,9 @@ def tool_command(tool: str, positional: Sequence[str], gpus: int,
 
 
 def run_logged(cmd: Sequence[str], log_file: Path, what: str, gpus: int = 1) -> None:
-    """Run ``cmd``, echoing its output and keeping it in ``log_file``; fail with the log's name."""
+    """Run ``cmd``, keeping its output in ``log_file`` and echoing what a console wants
+    (progress, metrics, errors: :class:`~custom_modules.utils.console.ConsoleFilter`); fail
+    with the log's name."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, 'PYTHONUNBUFFERED': '1', 'GPUS': str(max(gpus, 1))}
     env.setdefault('PYTHON', sys.executable)
@@ -57,27 +67,50 @@ def run_logged(cmd: Sequence[str], log_file: Path, what: str, gpus: int = 1) -> 
         proc = subprocess.Popen(list(cmd), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, bufsize=1)
         assert proc.stdout is not None
+        console = ConsoleFilter()  # config and environment dumps: the log only
         for line in proc.stdout:
             log.write(line)
-            if not line[:1].isspace() or 'Error' in line:  # env and config dumps: log only
+            if console(line):
                 sys.stdout.write(line)
         code = proc.wait()
     if code != 0:
         raise StageFailed(f'{what} failed (exit code {code}); full log: {log_file}')
 
 
-def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], resume: bool,
-          log_file: Path, auto_scale_lr: bool = False) -> None:
+def train_command(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any],
+                  resume: bool, auto_scale_lr: bool = False, seed: int | None = None,
+                  deterministic: bool = False) -> list[str]:
+    """The command line of one training (what a dry run prints, what :func:`train` runs).
+
+    ``seed`` and ``deterministic`` (the manifest's) become ``--seed N`` and ``--deterministic``.
+    """
     extra = ['--work-dir', str(work_dir), *(['--resume'] if resume else []),
-             *(['--auto-scale-lr'] if auto_scale_lr else []), *cfg_options_args(options)]
-    run_logged(tool_command('train', [str(config)], gpus, extra), log_file,
-               f'training {config.name}', gpus)
+             *(['--auto-scale-lr'] if auto_scale_lr else []),
+             *(['--seed', str(seed)] if seed is not None else []),
+             *(['--deterministic'] if deterministic else []), *cfg_options_args(options)]
+    return tool_command('train', [str(config)], gpus, extra)
+
+
+def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], resume: bool,
+          log_file: Path, auto_scale_lr: bool = False, seed: int | None = None,
+          deterministic: bool = False) -> None:
+    run_logged(train_command(config, work_dir, gpus, options, resume, auto_scale_lr, seed,
+                             deterministic), log_file, f'training {config.name}', gpus)
+
+
+def test_command(config: Path, checkpoint: Path, work_dir: Path, gpus: int,
+                 options: Mapping[str, Any], dump: Path, extra: Sequence[str] = ()) -> list[str]:
+    """The command line of one test run dumping its predictions to ``dump``; ``extra`` are
+    further tools/test.py flags (``--trust-checkpoint FILE``)."""
+    extra = ['--work-dir', str(work_dir), '--dump', str(dump), *extra,
+             *cfg_options_args(options)]
+    return tool_command('test', [str(config), str(checkpoint)], gpus, extra)
 
 
 def test(config: Path, checkpoint: Path, work_dir: Path, gpus: int,
-         options: Mapping[str, Any], dump: Path, log_file: Path) -> None:
-    extra = ['--work-dir', str(work_dir), '--dump', str(dump), *cfg_options_args(options)]
-    run_logged(tool_command('test', [str(config), str(checkpoint)], gpus, extra), log_file,
+         options: Mapping[str, Any], dump: Path, log_file: Path,
+         extra: Sequence[str] = ()) -> None:
+    run_logged(test_command(config, checkpoint, work_dir, gpus, options, dump, extra), log_file,
                f'testing {config.name}', gpus)
 
 

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from custom_modules.utils.errors import InputError
-from custom_modules.utils.validation import read_lines
 
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_runs, run_dir, train_step, val_dump
+from .steps import infer_runs, listed_classes, run_dir, train_step, val_dump
 
 VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
@@ -32,6 +31,7 @@ class LocalizePaths:
     """Where the localize flow reads and writes, from the manifest's inputs."""
 
     def __init__(self, m: Manifest) -> None:
+        self.m = m
         inputs = m.get('inputs', {})
         self.root = m.data_root
         self.train_dir = self.root / inputs.get('train_dir', 'train')
@@ -46,16 +46,11 @@ class LocalizePaths:
         self.classes_txt = self.lists / 'classes.txt'
 
     def classes(self) -> list[str]:
-        return read_lines(self.classes_txt)
+        return listed_classes(self.m, self.classes_txt)
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
-    """Demo data on first use, then the folds table and the test list."""
-    if m.get('demo_data'):
-        from custom_modules.demo_data.localize_demo import generate
-
-        pipe.stage('generate demo data',
-                   lambda: {'generated': int(generate(p.root, m.get('demo_seed', 0)))})
+    """The folds table and the test list."""
     for required in (p.train_dir, p.test_dir):
         if not required.is_dir():
             raise InputError(f'{m.name}: missing {required} (data contract: '

@@ -41,6 +41,13 @@ class Manifest:
     folds: list[int]
     runs: list[Run]
     raw: dict[str, Any]
+    # What the preflight learnt of the data (classes, det_classes): a dry run plans with these
+    # before the lists that hold them are written.
+    facts: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # every training gets --seed (None: the config's own randomness)
+    deterministic: bool = False  # every training gets --deterministic
+    checkpoints: Path | None = None  # inference --checkpoints DIR: DIR/<run>/fold<k>.pth
+    trust_checkpoints: bool = False  # inference --trust-checkpoints: full unpickle allowed
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)
@@ -67,6 +74,17 @@ def _parse_folds(text: str, where: str) -> list[int]:
     if not folds or any(f < 0 for f in folds):
         raise ManifestError(f'{where}: folds must be non-negative integers, got {text!r}')
     return folds
+
+
+def _parse_randomness(raw: dict[str, Any], where: str) -> tuple[int | None, bool]:
+    """The manifest's ``seed`` (an int >= 0, or None) and ``deterministic`` (a bool)."""
+    seed, deterministic = raw.get('seed'), raw.get('deterministic', False)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ManifestError(f'{where}: seed must be an integer >= 0 or None, got {seed!r}')
+    if not isinstance(deterministic, bool):
+        raise ManifestError(
+            f'{where}: deterministic must be True or False, got {deterministic!r}')
+    return seed, deterministic
 
 
 def load_manifest(solution: str, env: dict[str, str] | None = None) -> Manifest:
@@ -108,5 +126,7 @@ def load_manifest(solution: str, env: dict[str, str] | None = None) -> Manifest:
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise ManifestError(f'{where}: run names must be unique, got {names}')
+    seed, deterministic = _parse_randomness(raw, where)
     return Manifest(name=name, path=path, flow=raw['flow'], data_root=data_root,
-                    work_dir=work_dir, folds=folds, runs=runs, raw=raw)
+                    work_dir=work_dir, folds=folds, runs=runs, raw=raw, seed=seed,
+                    deterministic=deterministic)

@@ -24,7 +24,7 @@ from custom_modules.utils.validation import read_lines
 from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_runs, run_dir, train_step, val_dump
+from .steps import infer_runs, listed_classes, run_dir, train_step, val_dump
 
 VAL_METRICS = ('cls/accuracy', 'cls/macro_f1', 'cls/baseline_accuracy')
 KINDS = ('classifier', )
@@ -34,6 +34,7 @@ class SportsPaths:
     """Where the sports flow reads and writes, from the manifest's ``inputs``."""
 
     def __init__(self, m: Manifest) -> None:
+        self.m = m
         inputs = m.get('inputs', {})
         root = m.data_root
         self.root = root
@@ -53,7 +54,7 @@ class SportsPaths:
         self.num_folds = None if self.valid_size else settings.get('folds', 5)
 
     def classes(self) -> list[str]:
-        return read_lines(self.lists / 'classes.txt')
+        return listed_classes(self.m, self.lists / 'classes.txt')
 
     def split_lists(self, run: Run, fold: int) -> tuple[str, str]:
         """``(train list, val list)`` names of a fold (holdout: fold 0 = train.txt/val.txt)."""
@@ -63,11 +64,7 @@ class SportsPaths:
 
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
-    """Demo data on first use, then the lists (checked images; nothing half-written)."""
-    if m.get('demo_data'):
-        from custom_modules.demo_data.sports_demo import generate
-
-        pipe.stage('generate demo data', lambda: {'generated': int(generate(p.root))})
+    """The lists (checked images; nothing half-written)."""
     required = [p.train_folder] if p.train_folder else [p.train_csv, p.train_images]
     for path in (*required, p.test_csv, p.test_images):
         if not path.exists():
@@ -85,15 +82,20 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
                outputs=[p.lists / 'split.json', p.lists / 'test.txt'])
 
 
-def preprocess(m: Manifest, p: SportsPaths) -> dict:
-    from custom_modules.data_prep.image_lists import prepare_images
-
+def list_options(m: Manifest, p: SportsPaths) -> dict[str, Any]:
+    """The arguments of ``prepare_images`` for this dataset (the preflight checks the same)."""
     settings = m.get('preprocess', {})
-    lists = prepare_images(
-        p.lists, train_csv=p.train_csv, image_dir=None if p.train_folder else p.train_images,
+    return dict(
+        train_csv=p.train_csv, image_dir=None if p.train_folder else p.train_images,
         folder=p.train_folder, classes=p.classes_file, valid_size=p.valid_size,
         folds=p.num_folds, seed=settings.get('seed', 0), test_csv=p.test_csv,
         test_dir=p.test_images, decode=settings.get('decode', False))
+
+
+def preprocess(m: Manifest, p: SportsPaths) -> dict:
+    from custom_modules.data_prep.image_lists import prepare_images
+
+    lists = prepare_images(p.lists, **list_options(m, p))
     return {'classes': len(lists.classes), 'images': len(lists.samples)}
 
 

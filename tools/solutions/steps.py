@@ -1,6 +1,7 @@
 """Steps every flow shares: where a run lives, its pretrained weights, training and inference."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -48,18 +49,28 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     wd = run_dir(m, run, fold)
     done = wd / 'done.json'
 
+    def arguments() -> dict[str, Any]:
+        """launch.train's arguments, decided when the stage runs (or is planned)."""
+        return dict(config=run.config, work_dir=wd, gpus=gpus,
+                    options={**wiring, **pretrained_options(m, run), **run.cfg_options},
+                    resume=not pipe.force and not done.exists(),  # continue an interrupted run
+                    auto_scale_lr=m.get('auto_scale_lr', False), seed=m.seed,
+                    deterministic=m.deterministic)
+
     def do_train() -> dict:
-        options = {**wiring, **pretrained_options(m, run), **run.cfg_options}
-        resume = not pipe.force and not done.exists()  # continue an interrupted run
+        kwargs = arguments()
         done.unlink(missing_ok=True)
-        launch.train(run.config, wd, gpus, options, resume, wd / 'podium_train.log',
-                     auto_scale_lr=m.get('auto_scale_lr', False))
+        launch.train(log_file=wd / 'podium_train.log', **kwargs)
         plot_training_curves(wd, wd / 'curves.png')
         touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
         return {}
 
+    def plan() -> list[str]:
+        return [launch.shell_line(launch.train_command(**arguments())), f'-> {done}']
+
     pipe.stage(f'train {run.name} fold{fold}', do_train,
-               inputs=[run.config, *inputs, m.path], outputs=[done], metrics=metrics)
+               inputs=[run.config, *inputs, m.path], outputs=[done], metrics=metrics,
+               plan=plan)
     return done
 
 
@@ -68,8 +79,61 @@ def trained_checkpoint(m: Manifest, run: Run, fold: int) -> Path:
     wd = run_dir(m, run, fold)
     if not (wd / 'done.json').is_file():
         raise InputError(f'{run.name} fold{fold} is not trained ({wd / "done.json"} is '
-                         f'missing): run `bash train.sh N {m.name}` first')
+                         f'missing): run `bash train.sh N {m.name}` first, or give trained '
+                         f'files with `--checkpoints DIR`')
     return launch.final_checkpoint(wd)
+
+
+def checkpoint_for(m: Manifest, run: Run, fold: int) -> Path:
+    """The checkpoint every flow loads for ``run`` and ``fold``: with ``--checkpoints DIR``,
+    ``DIR/<run>/fold<k>.pth``, else ``DIR/<run>.pth`` (one file for every fold); without it,
+    the one the run's training left (:func:`trained_checkpoint`).
+
+    A supplied file is checked against the trust policy here, before any stage runs (cheap: its
+    pickle, not its tensors), unless ``--trust-checkpoints`` opts the files in.
+    """
+    from custom_modules.compat import check_loadable
+
+    if m.checkpoints is None:
+        return trained_checkpoint(m, run, fold)
+    per_fold = m.checkpoints / run.name / f'fold{fold}.pth'
+    per_run = m.checkpoints / f'{run.name}.pth'
+    for ckpt in (per_fold, per_run):
+        if ckpt.is_file():
+            if not m.trust_checkpoints:
+                check_loadable(ckpt)
+            return ckpt
+    raise InputError(f'--checkpoints {m.checkpoints}: no checkpoint for run {run.name} '
+                     f'fold{fold}: put it at {per_fold} (or at {per_run} for every fold)')
+
+
+def trust_args(m: Manifest, ckpt: Path) -> list[str]:
+    """``--trust-checkpoint FILE`` for tools/test.py when the user opted the files in."""
+    return ['--trust-checkpoint', str(ckpt)] if m.trust_checkpoints else []
+
+
+def checkpoint_stamp(wd: Path, ckpt: Path) -> Path:
+    """``wd/test_checkpoint-<key>.json``, the key from the checkpoint's path, size and mtime.
+
+    An output of the stage that predicted with ``ckpt``: another file, or a changed one (even
+    copied with an older mtime), has another stamp, so the stage runs again.
+    """
+    st = ckpt.stat()
+    key = hashlib.sha1(f'{ckpt.resolve()}|{st.st_size}|{st.st_mtime_ns}'.encode()).hexdigest()
+    return wd / f'test_checkpoint-{key[:12]}.json'
+
+
+def stamped(action: Callable[[], Any], wd: Path, ckpt: Path) -> Callable[[], Any]:
+    """``action``, then its :func:`checkpoint_stamp` written (older stamps removed)."""
+    def run() -> Any:
+        result = action()
+        stamp = checkpoint_stamp(wd, ckpt)
+        for old in wd.glob('test_checkpoint-*.json'):
+            if old != stamp:
+                old.unlink()
+        touch_marker(stamp, json.dumps({'checkpoint': str(ckpt.resolve())}))
+        return result
+    return run
 
 
 def infer_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
@@ -80,12 +144,15 @@ def infer_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     """
     wd = run_dir(m, run, fold)
     options = {**wiring, **run.cfg_options}
-    ckpt = trained_checkpoint(m, run, fold)
+    ckpt = checkpoint_for(m, run, fold)
+    trust = trust_args(m, ckpt)
     dump = wd / 'test_preds.pkl'
     pipe.stage(f'infer {run.name} fold{fold}',
-               lambda: launch.test(run.config, ckpt, wd, gpus, options, dump,
-                                   wd / 'podium_test.log'),
-               inputs=[ckpt, wd / 'done.json', test_list], outputs=[dump])
+               stamped(lambda: launch.test(run.config, ckpt, wd, gpus, options, dump,
+                                           wd / 'podium_test.log', trust), wd, ckpt),
+               inputs=[ckpt, test_list], outputs=[dump, checkpoint_stamp(wd, ckpt)],
+               plan=lambda: [launch.shell_line(launch.test_command(
+                   run.config, ckpt, wd, gpus, options, dump, trust))])
     return dump
 
 
@@ -106,6 +173,48 @@ def val_dump(m: Manifest, run: Run, fold: int, gpus: int, wiring: Mapping[str, A
     """
     wd = run_dir(m, run, fold)
     dump = wd / 'val_preds.pkl'
-    launch.test(run.config, trained_checkpoint(m, run, fold), wd, gpus,
-                {**wiring, **run.cfg_options, **val_split}, dump, wd / 'podium_val.log')
+    ckpt = checkpoint_for(m, run, fold)
+    launch.test(run.config, ckpt, wd, gpus, {**wiring, **run.cfg_options, **val_split}, dump,
+                wd / 'podium_val.log', trust_args(m, ckpt))
     return dump
+
+
+def demo_generator(m: Manifest):
+    """The manifest's demo-data generator module (``custom_modules.demo_data.<flow>_demo``)."""
+    import importlib
+
+    return importlib.import_module(f'custom_modules.demo_data.{m.flow}_demo')
+
+
+def demo_data_pending(m: Manifest) -> bool:
+    """A demo manifest whose data is not (completely) generated yet."""
+    return bool(m.get('demo_data')) and demo_generator(m).stale_reason(
+        m.data_root, m.get('demo_seed', 0)) is not None
+
+
+def generate_demo_data(m: Manifest, pipe: Pipeline) -> None:
+    """Stage ``generate demo data`` of a demo manifest: idempotent, seconds, before preflight."""
+    if m.get('demo_data'):
+        generate = demo_generator(m).generate
+        pipe.stage('generate demo data',
+                   lambda: {'generated': int(generate(m.data_root, m.get('demo_seed', 0)))})
+
+
+def listed_classes(m: Manifest, path: Path, key: str = 'classes') -> list[str]:
+    """The class list preprocessing wrote at ``path``; before it exists (a dry run), the one the
+    preflight read from the data (``m.facts[key]``)."""
+    from custom_modules.utils.validation import read_lines
+
+    if path.is_file() or key not in m.facts:
+        return read_lines(path)
+    return list(m.facts[key] or [])
+
+
+def extraction_plan(m: Manifest, videos: Sequence[Path], rawframes: Path) -> list[str]:
+    """What ``extract frames`` would do: how many videos are new and where their frames go."""
+    from custom_modules.data_prep.frame_records import ExtractOptions, completed_record
+
+    options = ExtractOptions(**m.get('extract', {}).get('options', {}))
+    done = sum(completed_record(rawframes / v.stem, v, options) is not None for v in videos)
+    return [f'{len(videos) - done} of {len(videos)} video(s) to extract into {rawframes} '
+            f'({done} already complete are skipped)']

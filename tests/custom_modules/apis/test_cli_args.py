@@ -31,3 +31,30 @@ def test_config_and_checkpoint_in_either_spelling_but_once():
                                                                    '--batch-size', '0']):
         with pytest.raises(SystemExit):
             cli_args.model_args(parser(True), argv)
+
+
+def test_config_may_come_from_the_checkpoint():
+    def parse(argv):
+        p = argparse.ArgumentParser()
+        cli_args.add_model_args(p, flag_aliases=True, config_from_checkpoint=True)
+        args = cli_args.model_args(p, argv)
+        assert not hasattr(args, 'config_from_checkpoint')
+        return args.config, args.checkpoint
+
+    assert parse(['m.pth']) == (None, 'm.pth')  # one positional: the checkpoint
+    assert parse(['c.py', 'm.pth']) == ('c.py', 'm.pth')
+    assert parse(['--model', 'm.pth']) == (None, 'm.pth')  # the origin's spelling
+    assert parse(['--checkpoint', 'm.pth', 'c.py']) == ('c.py', 'm.pth')
+    assert parse(['--config', 'c.py', 'm.pth']) == ('c.py', 'm.pth')
+    for argv in ([], ['--config', 'c.py'], ['c.py', 'm.pth', '--model', 'n.pth'],
+                 ['c.py', 'm.pth', '--config', 'd.py']):
+        with pytest.raises(SystemExit):
+            parse(argv)
+
+
+def test_other_tools_still_need_both():
+    args = cli_args.model_args(parser(), ['c.py', 'm.pth'])
+    assert (args.config, args.checkpoint) == ('c.py', 'm.pth')
+    for flags in (False, True):
+        with pytest.raises(SystemExit):
+            cli_args.model_args(parser(flags), ['m.pth'])

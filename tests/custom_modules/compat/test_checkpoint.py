@@ -93,3 +93,48 @@ def test_missing_file_names_it(tmp_path):
 def test_policy_never_opens_the_gates():
     assert builtins.getattr not in torch.serialization.get_safe_globals()
     assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+
+
+def test_a_launching_program_names_its_own_opt_in(tmp_path, monkeypatch):
+    """PODIUM_TRUST_HINT (set by the solution runner) replaces the tools' flag in the refusal;
+    check_loadable refuses the same file from its pickle alone, before any loading."""
+    from custom_modules.compat import TRUST_HINT_ENV, check_loadable
+
+    marker = tmp_path / 'pwned.txt'
+    evil = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'payload': CreatesFileWhenUnpickled(str(marker))}, evil)
+    monkeypatch.setenv(TRUST_HINT_ENV, 'pass `--trust-checkpoints` to inference.sh')
+    for refuse in (check_loadable, load_checkpoint_file):
+        with pytest.raises(UntrustedCheckpointError) as err:
+            refuse(str(evil))
+        message = str(err.value)
+        assert 'It asks for: ' in message and '--trust-checkpoint ' not in message
+        assert message.endswith('If you trust this file, pass `--trust-checkpoints` to '
+                                'inference.sh.') or 'inference.sh. Details: ' in message
+    assert not marker.exists()
+    plain = tmp_path / 'plain.pth'
+    torch.save({'state_dict': {'w': torch.ones(2)}, 'meta': {'epoch': np.int64(3)}}, plain)
+    check_loadable(plain)  # weights and numpy types pass
+    trust_file(evil)
+    check_loadable(evil)
+
+
+@pytest.mark.parametrize('wrap', ['bare', 'state_dict', 'meta_and_state_dict', 'ddp_prefix'])
+def test_weights_only_files_load_into_a_model_through_mmengine(wrap, tmp_path):
+    """The path tools/test.py's Runner takes (mmengine load_checkpoint -> podium's loader) for
+    a plain state dict in each usual wrapping."""
+    from mmengine.runner.checkpoint import load_checkpoint
+
+    torch.manual_seed(0)
+    source = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    state = source.state_dict()
+    content = {'bare': state, 'state_dict': {'state_dict': state},
+               'meta_and_state_dict': {'meta': {'dataset_meta': {'classes': ('a', 'b')}},
+                                       'state_dict': state},
+               'ddp_prefix': {'state_dict': {f'module.{k}': v for k, v in state.items()}}}[wrap]
+    path = tmp_path / 'weights.pth'
+    torch.save(content, path)
+    target = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    load_checkpoint(target, str(path), map_location='cpu', strict=True, logger='silent')
+    for key, value in state.items():
+        assert torch.equal(target.state_dict()[key], value), key

@@ -17,7 +17,6 @@ from custom_modules.data_prep.frame_records import (
     ExtractOptions,
     load_frame_records,
 )
-from custom_modules.data_prep.frame_writer import extract_video
 
 
 def decoded_count(path: Path) -> int:
@@ -42,7 +41,7 @@ def test_frames_numbered_from_one_with_record(tmp_path, make_video):
     assert rec.frame_path(1) == 'clip_a/img_00001.jpg'
     assert rec.filename_tmpl.format(12) == names[-1]
     saved = json.loads((tmp_path / 'raw' / REPORT_NAME).read_text())
-    assert saved['counts'] == {'done': 1, 'skipped': 0, 'failed': 0}
+    assert saved['counts'] == {'done': 1, 'skipped': 0, 'partial': 0, 'failed': 0}
 
 
 @pytest.mark.parametrize('fourcc,ext', [('mp4v', '.mp4'), ('MJPG', '.avi')])
@@ -138,30 +137,17 @@ def test_bad_videos_are_reported_and_the_rest_extracted(tmp_path, bad_videos):
     videos = bad_videos
     report = extract_videos(videos.values(), tmp_path / 'raw', workers=2, progress=False)
     reasons = {Path(r.video).stem: r.reason for r in report.failed}
-    assert set(reasons) == {'empty', 'text', 'cut', 'noframes'}
+    assert set(reasons) == {'empty', 'text', 'noframes'}
     assert 'empty file' in reasons['empty']
     assert 'cannot open' in reasons['text']
-    assert 'decode error' in reasons['cut'] or 'truncated' in reasons['cut']
     assert 'no video stream' in reasons['noframes'] or 'no decodable' in reasons['noframes']
-    assert list(load_frame_records(tmp_path / 'raw')) == ['good']
+    # the cut AVI declares 30 frames and decodes 13: kept, as partial (test_frame_partial.py)
+    partial = [(Path(r.video).stem, r.decoded, r.declared) for r in report.partial]
+    assert partial == [('cut', 13, 30)]
+    assert sorted(load_frame_records(tmp_path / 'raw')) == ['cut', 'good']
     saved = json.loads((tmp_path / 'raw' / REPORT_NAME).read_text())
     assert {Path(f['video']).stem for f in saved['failed']} == set(reasons)
-    assert not (tmp_path / 'raw' / 'cut').exists()  # nothing half-extracted is left
-
-
-def test_truncated_faststart_mp4_is_bad(tmp_path, make_frames):
-    path = tmp_path / 'fs.mp4'
-    with av.open(str(path), 'w', options={'movflags': 'faststart'}) as out:
-        stream = out.add_stream('mpeg4', rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, 'yuv420p'
-        for img in make_frames(40):
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format='bgr24')))
-        out.mux(stream.encode())
-    cut = tmp_path / 'fs_cut.mp4'
-    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    assert extract_video(path, tmp_path / 'raw').status == 'done'
-    result = extract_video(cut, tmp_path / 'raw')
-    assert result.status == 'failed' and 'truncated' in result.reason
+    assert not list((tmp_path / 'raw' / PARTIAL_DIR).iterdir())  # nothing half-extracted left
 
 
 def test_duplicate_stems_both_fail(tmp_path, make_video):

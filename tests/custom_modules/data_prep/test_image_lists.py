@@ -90,3 +90,16 @@ def test_image_lists_load_in_mmpretrain_custom_dataset(image_data, tmp_path):
                                  classes=str(tmp_path / 'img/classes.txt'), pipeline=[])
     assert len(cls) == 3 and sorted(cls.get_gt_labels().tolist()) == [0, 1, 2]
     assert np.all([Path(cls.get_data_info(i)['img_path']).is_file() for i in range(3)])
+
+
+def test_check_only_writes_nothing_and_gives_the_classes(image_data, write_csv):
+    d = image_data
+    out = d['tmp'] / 'lists'
+    res = prepare_images(out, train_csv=d['csv'], image_dir=d['dir'], folds=3,
+                         test_csv=d['test'], test_dir=d['tmp'] / 'test', check_only=True)
+    assert res.classes == ['cat', 'dog', 'emu'] and res.files == []
+    assert not out.exists()  # a preflight: not even the folder
+    bad = write_csv(d['tmp'] / 'bad.csv', ['image_id', 'label'], [['im00', 'cat'], ['im01', 'nan']])
+    with pytest.raises(DataError, match=r"bad\.csv:3: missing value \(NaN\) in column 'label'"):
+        prepare_images(out, train_csv=bad, image_dir=d['dir'], valid_size=0.5, check_only=True)
+    assert not out.exists()

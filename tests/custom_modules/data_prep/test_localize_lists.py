@@ -40,3 +40,19 @@ def test_localize_table_and_bad_boxes(tmp_path, write_image):
                    'orphan.txt: no image with this id', '3.jpg: unreadable image']:
         assert needle in text, (needle, text)
     assert not (tmp_path / 'out2').exists()  # nothing written
+
+
+def test_check_only_writes_nothing_and_gives_the_classes(tmp_path, write_image):
+    data = tmp_path / 'data'
+    for i in range(4):
+        write_image(data / f'{i}.jpg', size=(40, 30), seed=i)
+        (data / f'{i}.txt').write_text(f'{"yx"[i % 2]} 1 1 20 20\n')
+    write_image(tmp_path / 'test' / 'q.jpg')
+    out = tmp_path / 'out'
+    res = prepare_localize(data, out, folds=2, test_dir=tmp_path / 'test', check_only=True)
+    assert res.classes == ['x', 'y'] and res.files == [] and len(res.table) == 4
+    assert not out.exists()  # a preflight: not even the folder
+    (data / '3.txt').write_text('z 1 1 20 20\n')
+    with pytest.raises(DataError, match=r"3\.txt:1: class 'z' is not in the class list"):
+        prepare_localize(data, out, classes=['x', 'y'], folds=2, check_only=True)
+    assert not out.exists()

@@ -12,14 +12,18 @@ from custom_modules.postprocess import load_rules
 from custom_modules.predictions import save_predictions
 from tests.conftest import REPO_ROOT
 
-CLASSES = ['driveway_walk', 'fall_down', 'jay_walk', 'normal', 'putup_umbrella', 'ride_kick']
+# The origin's classes, in the origin's label order.
+CLASSES = ['putup_umbrella', 'ride_kick', 'fall_down', 'driveway_walk', 'jay_walk', 'ride_moto',
+           'ride_cycle', 'fighting', 'normal']
 DET_CLASSES = ['person', 'ride_kick', 'fall_down']
 C = {name: k for k, name in enumerate(CLASSES)}
 
 # The origin's rules (DESIGN.md, "The action flow", step 6), as the action manifest states them;
-# tests/tools/solutions/test_manifest.py pins their values.
+# test_origin_rules.py pins their values: a fallback, four substitutions, two detector rules.
 ORIGIN_RULES = load_rules(REPO_ROOT / 'configs/solutions/action.py')
-assert len(ORIGIN_RULES) == 4, ORIGIN_RULES
+assert len(ORIGIN_RULES) == 7, ORIGIN_RULES
+FALLBACK, JAY_TO_DRIVEWAY = ORIGIN_RULES[0], ORIGIN_RULES[1]
+RIDE_KICK_BOXES, FALL_DOWN_BOXES = ORIGIN_RULES[5], ORIGIN_RULES[6]
 
 
 def probs_row(**named: float) -> np.ndarray:

@@ -33,11 +33,11 @@ def test_postprocess_class_list_checks(tmp_path, action_case):
         postprocess(action_case['pred'], action_case['ss'], out, classes=CLASSES[::-1])
     dump = tmp_path / 'preds.pkl'
     with open(dump, 'wb') as f:
-        pickle.dump([{'sample_id': 'v1', 'pred_score': np.full(6, 1 / 6)}], f)
+        pickle.dump([{'sample_id': 'v1', 'pred_score': np.full(9, 1 / 9)}], f)
     with pytest.raises(PostprocessError, match='has no class names'):
         postprocess(dump, action_case['ss'], out)
-    with pytest.raises(PostprocessError, match='6 scores per sample for 5 classes'):
-        postprocess(dump, action_case['ss'], out, classes=CLASSES[:5])
+    with pytest.raises(PostprocessError, match='9 scores per sample for 8 classes'):
+        postprocess(dump, action_case['ss'], out, classes=CLASSES[:8])
 
 
 def test_load_rules_py_json_and_dotted_key(tmp_path, action_case):

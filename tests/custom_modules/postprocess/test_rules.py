@@ -17,7 +17,16 @@ from custom_modules.postprocess import (
 from custom_modules.predictions import PredictionError
 from custom_modules.utils import PodiumError
 
-from .cases import CLASSES, DET_CLASSES, ORIGIN_RULES, probs_row
+from .cases import (
+    CLASSES,
+    DET_CLASSES,
+    FALL_DOWN_BOXES,
+    FALLBACK,
+    JAY_TO_DRIVEWAY,
+    ORIGIN_RULES,
+    RIDE_KICK_BOXES,
+    probs_row,
+)
 
 
 def run(rule_cfgs, rows, det_scores=None):
@@ -30,7 +39,7 @@ def run(rule_cfgs, rows, det_scores=None):
 
 
 def test_threshold_fallback():
-    rule = [ORIGIN_RULES[0]]
+    rule = [FALLBACK]
     got, changes = run(rule, {
         'unsure': probs_row(putup_umbrella=0.6, normal=0.3),
         'sure': probs_row(putup_umbrella=0.96, normal=0.02),
@@ -46,7 +55,7 @@ def test_threshold_fallback():
 
 
 def test_topk_substitute():
-    rule = [ORIGIN_RULES[1]]
+    rule = [JAY_TO_DRIVEWAY]
     got, _ = run(rule, {
         'second': probs_row(jay_walk=0.5, driveway_walk=0.3),
         'third': probs_row(jay_walk=0.5, normal=0.2, driveway_walk=0.15, ride_kick=0.1),
@@ -64,7 +73,7 @@ def scores(ride_kick=(), fall_down=(), person=()):
 
 
 def test_detector_count_ride_kick():
-    rule = [ORIGIN_RULES[2]]
+    rule = [RIDE_KICK_BOXES]
     walk = probs_row(driveway_walk=0.6)
     got, changes = run(rule, {'v21': walk, 'v20': walk, 'v_low': walk, 'v_normal':
                               probs_row(normal=0.6), 'v_none': walk}, det_scores={
@@ -79,21 +88,21 @@ def test_detector_count_ride_kick():
 
 
 def test_detector_count_fall_down_and_when_pred_in_default():
-    got, _ = run([ORIGIN_RULES[3]], {
+    got, _ = run([FALL_DOWN_BOXES], {
         'normal': probs_row(normal=0.7), 'jay': probs_row(jay_walk=0.7),
         'umbrella': probs_row(putup_umbrella=0.7), 'few': probs_row(normal=0.7)}, det_scores={
         'normal': scores(fall_down=[0.6] * 11), 'jay': scores(fall_down=[0.51] * 11),
         'umbrella': scores(fall_down=[0.9] * 50), 'few': scores(fall_down=[0.9] * 10)})
     assert got == {'normal': 'fall_down', 'jay': 'fall_down', 'umbrella': 'putup_umbrella',
                    'few': 'normal'}
-    any_pred = dict(ORIGIN_RULES[3], when_pred_in=None)
+    any_pred = dict(FALL_DOWN_BOXES, when_pred_in=None)
     got, _ = run([any_pred], {'umbrella': probs_row(putup_umbrella=0.7)},
                  det_scores={'umbrella': scores(fall_down=[0.9] * 50)})
     assert got == {'umbrella': 'fall_down'}
 
 
 def test_detector_rule_matches_video_stem():
-    got, _ = run([ORIGIN_RULES[3]], {'clip.mp4': probs_row(normal=0.7)},
+    got, _ = run([FALL_DOWN_BOXES], {'clip.mp4': probs_row(normal=0.7)},
                  det_scores={'clip': scores(fall_down=[0.9] * 11)})
     assert got == {'clip.mp4': 'fall_down'}
 
@@ -105,17 +114,18 @@ def test_rules_chain_in_order():
     assert got == {'v': 'ride_kick'}
     assert [(c.rule_index, c.before, c.after) for c in changes] == [
         (0, 'putup_umbrella', 'jay_walk'), (1, 'jay_walk', 'driveway_walk'),
-        (2, 'driveway_walk', 'ride_kick')]
+        (5, 'driveway_walk', 'ride_kick')]
 
 
 def test_rules_are_built_through_the_registry():
     assert {'threshold_fallback', 'topk_substitute', 'detector_count'} <= set(
         POSTPROCESS_RULES.module_dict)
-    rule = POSTPROCESS_RULES.build(ORIGIN_RULES[1], classes=CLASSES)
+    rule = POSTPROCESS_RULES.build(JAY_TO_DRIVEWAY, classes=CLASSES)
     assert type(rule).__name__ == 'TopkSubstitute' and rule.type == 'topk_substitute'
-    assert rule.describe() == "topk_substitute(src='jay_walk', dst='driveway_walk', k=3)"
+    assert rule.describe() == ("topk_substitute(src='jay_walk', dst='driveway_walk', k=3, "
+                               "among='current_and_runners_up')")
     assert [r.type for r in build_rules(ORIGIN_RULES, CLASSES, DET_CLASSES)] == [
-        'threshold_fallback', 'topk_substitute', 'detector_count', 'detector_count']
+        'threshold_fallback', *['topk_substitute'] * 4, 'detector_count', 'detector_count']
     assert issubclass(PostprocessError, PredictionError) and issubclass(PostprocessError,
                                                                         PodiumError)
 
@@ -158,10 +168,10 @@ def test_registry_accepts_new_rule_types():
 ])
 def test_bad_rules_refused_at_load(cfg, match):
     with pytest.raises(PostprocessError, match=match) as err:
-        build_rules([ORIGIN_RULES[0], cfg], CLASSES, DET_CLASSES)
+        build_rules([FALLBACK, cfg], CLASSES, DET_CLASSES)
     assert str(err.value).startswith('rule #1')
 
 
 def test_detector_rule_needs_detections():
     with pytest.raises(PostprocessError, match='rule #0.*needs detections'):
-        build_rules([ORIGIN_RULES[2]], CLASSES, None)
+        build_rules([RIDE_KICK_BOXES], CLASSES, None)

@@ -181,3 +181,26 @@ def test_crash_annotate_env_overrides_the_manifest(monkeypatch):
     assert not annotate_requested(wants)
     monkeypatch.setenv('CRASH_ANNOTATE', '1')
     assert annotate_requested(off)
+
+
+@pytest.mark.slow
+def test_inference_from_supplied_checkpoints_gives_the_same_submission(trained, tmp_path):
+    """The folds' checkpoints copied to DIR/tiny/fold<k>.pth and read with another machine's
+    trust ledger: --trust-checkpoints reaches the in-process predictor; the same rows, byte for
+    byte, as the inference from the training's own work_dir."""
+    from tools.solutions.launch import final_checkpoint
+
+    own = run_cli([*INFERENCE, 'crash_demo'], env=trained.env, timeout=300)
+    assert own.returncode == 0, own.stdout[-5000:]
+    folder = tmp_path / 'checkpoints'
+    (folder / 'tiny').mkdir(parents=True)
+    for fold in (0, 1):
+        shutil.copy2(final_checkpoint(trained.work / 'tiny' / f'fold{fold}'),
+                     folder / 'tiny' / f'fold{fold}.pth')
+    env = {**trained.env, 'WORK_DIR': str(tmp_path / 'work'),
+           'PODIUM_CACHE': str(tmp_path / 'another_machine')}
+    out = run_cli([*INFERENCE, 'crash_demo', '--checkpoints', str(folder),
+                   '--trust-checkpoints'], env=env, timeout=300)
+    assert out.returncode == 0, out.stdout[-5000:]
+    assert ((tmp_path / 'work' / 'submission.csv').read_bytes()
+            == (trained.work / 'submission.csv').read_bytes())

@@ -12,6 +12,7 @@ from tools.solutions.launch import (
     cfg_options_args,
     final_checkpoint,
     tool_command,
+    train_command,
 )
 from tools.solutions.manifest import REPO_ROOT
 
@@ -25,6 +26,17 @@ def test_commands_for_each_launcher():
     assert tool_command('train', ['c.py'], 8, ['--resume'], env={'PARTITION': 'gpu'}) == [
         'bash', str(REPO_ROOT / 'tools/slurm_train.sh'), 'gpu', 'podium-train', 'c.py',
         '--resume']
+
+
+def test_train_command_carries_seed_and_deterministic(monkeypatch, tmp_path):
+    monkeypatch.delenv('PARTITION', raising=False)
+    cmd = train_command(tmp_path / 'c.py', tmp_path / 'w', 2, {'a': 1}, resume=False, seed=0,
+                        deterministic=True)
+    assert cmd == ['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(tmp_path / 'c.py'), '2',
+                   '--work-dir', str(tmp_path / 'w'), '--seed', '0', '--deterministic',
+                   '--cfg-options', 'a=1']
+    plain = train_command(tmp_path / 'c.py', tmp_path / 'w', 1, {}, resume=True)
+    assert '--seed' not in plain and '--deterministic' not in plain and '--resume' in plain
 
 
 def test_cfg_options_syntax():

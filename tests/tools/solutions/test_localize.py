@@ -104,7 +104,10 @@ def test_missing_data_and_missing_weights_are_clear_errors(tmp_path, capsys, mon
     monkeypatch.setenv('DATA_ROOT', str(tmp_path / 'nothing'))
     monkeypatch.setenv('WORK_DIR', str(tmp_path / 'work'))
     assert main(['train', '--solution', 'localize']) == 2
-    assert f'missing {tmp_path / "nothing" / "train"}' in capsys.readouterr().err
+    err = capsys.readouterr().err  # the preflight names both folders and the weights at once
+    assert f'{tmp_path / "nothing" / "train"}: folder not found' in err
+    assert f'{tmp_path / "nothing" / "test"}: folder not found' in err
+    assert 'efficientnet-b0_3rdparty_8xb32_in1k_20220119-a7e2a0b1.pth' in err
 
     # Real recipe, real-looking data, no ImageNet weights on disk: says what to put where.
     generate(tmp_path / 'data', p=LocalizeDemoParams(n_train=10, n_test=2))

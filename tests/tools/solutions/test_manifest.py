@@ -16,26 +16,13 @@ def test_action_manifest_runs_and_rules():
 
 
 def test_action_manifest_pins_the_origin_rules():
-    """The origin's rules, value for value and in order: a changed threshold is a new recipe."""
+    """The runner reads the rules that tests/custom_modules/postprocess/test_origin_rules.py pins
+    value for value and checks against a hand-computed table."""
+    from tests.custom_modules.postprocess.test_origin_rules import EXPECTED_RULES
+
     m = load_manifest('action', env={})
     assert m.get('rules_detector') == 'faster_rcnn'
-    # (type, class it acts on, its thresholds, the predictions it applies to, the result)
-    rules = [(r['type'], r.get('cls') or r.get('src') or r['det_class'],
-              {k: r[k] for k in ('min_prob', 'k', 'min_score', 'min_count') if k in r},
-              r.get('when_pred_in'), r.get('dst') or r.get('then')) for r in m.get(
-                  'postprocess_rules')]
-    assert rules == [
-        ('threshold_fallback', 'putup_umbrella', {'min_prob': 0.95}, None, None),
-        ('topk_substitute', 'jay_walk', {'k': 3}, None, 'driveway_walk'),
-        ('detector_count', 'ride_kick', {'min_score': 0.9, 'min_count': 20},
-         ['driveway_walk', 'jay_walk'], 'ride_kick'),
-        ('detector_count', 'fall_down', {'min_score': 0.5, 'min_count': 10},
-         ['driveway_walk', 'jay_walk', 'normal'], 'fall_down'),
-    ]
-    assert [sorted(r) for r in m.get('postprocess_rules')] == [  # and no other settings
-        ['cls', 'min_prob', 'type'], ['dst', 'k', 'src', 'type'],
-        ['det_class', 'min_count', 'min_score', 'then', 'type', 'when_pred_in'],
-        ['det_class', 'min_count', 'min_score', 'then', 'type', 'when_pred_in']]
+    assert m.get('postprocess_rules') == EXPECTED_RULES
     demo = load_manifest('demo', env={})  # the demo replaces the list, it does not merge it
     assert demo.get('postprocess_rules') == [
         dict(type='detector_count', det_class='box', min_score=0.7, min_count=8,
@@ -67,3 +54,41 @@ def test_bad_folds(folds, message):
 def test_unknown_solution_lists_known_ones():
     with pytest.raises(ManifestError, match=r'known: action, .*\bdemo\b'):
         load_manifest('nope', env={})
+
+
+def test_seed_and_deterministic_of_each_manifest():
+    """Every solution's trainings are seeded; the action ones also deterministic (the origin's)."""
+    for name in ('action', 'demo'):
+        m = load_manifest(name, env={})
+        assert (m.seed, m.deterministic) == (0, True), name
+    for name in ('crash', 'crash_demo', 'sports', 'sports_demo', 'localize', 'localize_demo'):
+        m = load_manifest(name, env={})
+        assert (m.seed, m.deterministic) == (0, False), name
+
+
+def write_manifest(tmp_path, body: str):
+    path = tmp_path / 'mine.py'
+    path.write_text(f"flow = 'sports'\nruns = []\n{body}\n")
+    return path
+
+
+def test_seed_and_deterministic_default_to_the_configs_own(tmp_path):
+    m = load_manifest(str(write_manifest(tmp_path, '')), env={})
+    assert m.seed is None and m.deterministic is False
+    m = load_manifest(str(write_manifest(tmp_path, 'seed = None\ndeterministic = False')), env={})
+    assert m.seed is None and m.deterministic is False
+
+
+@pytest.mark.parametrize('body, message', [
+    ('seed = -1', 'seed must be an integer >= 0 or None, got -1'),
+    ("seed = '0'", "seed must be an integer >= 0 or None, got '0'"),
+    ('seed = 1.5', 'seed must be an integer >= 0 or None, got 1.5'),
+    ('seed = True', 'seed must be an integer >= 0 or None, got True'),
+    ('deterministic = 1', 'deterministic must be True or False, got 1'),
+    ("deterministic = 'yes'", "deterministic must be True or False, got 'yes'"),
+])
+def test_bad_seed_or_deterministic_names_the_file(tmp_path, body, message):
+    path = write_manifest(tmp_path, body)
+    with pytest.raises(ManifestError) as error:
+        load_manifest(str(path), env={})
+    assert str(error.value) == f'{path}: {message}'

@@ -69,6 +69,10 @@ def test_unknown_flow_is_refused(tmp_path, capsys):
 
 class _ManifestStub:
     name, data_root, work_dir, folds, path, flow = 'stub', 'data', 'work', [0], 'stub.py', 'stub'
+    checkpoints, trust_checkpoints = None, False
+
+    def get(self, key, default=None):
+        return default
 
 
 @pytest.mark.parametrize('error, status', [
@@ -76,7 +80,8 @@ class _ManifestStub:
     ('custom_modules.utils.errors:InputError', 2),
     ('tools.solutions.stages:StageFailed', 1),
 ])
-def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, capsys):
+def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, capsys,
+                                                    tmp_path):
     """Every user-facing failure shares PodiumError: none reaches the user as a traceback."""
     import importlib
 
@@ -91,6 +96,8 @@ def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, 
 
     monkeypatch.setattr(run_solution, 'load_manifest', lambda name: _ManifestStub())
     monkeypatch.setattr(run_solution, 'flow_functions', lambda m: (flow, flow))
+    monkeypatch.setattr(run_solution, 'preflight', lambda m, mode, gpus: [])
+    monkeypatch.chdir(tmp_path)  # the run's log goes to work/logs/
     assert run_solution.main(['train', '--solution', 'stub']) == status
     out = capsys.readouterr()
     assert '[podium] error: ' in out.err and 'Traceback' not in out.err

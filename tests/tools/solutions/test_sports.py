@@ -12,6 +12,7 @@ from custom_modules.utils.errors import InputError
 from tests.conftest import REPO_ROOT, run_cli, stage_status
 from tools.solutions.manifest import load_manifest
 from tools.solutions.sports import SportsPaths, num_classes_keys, prepare_data, wiring
+from tools.solutions.steps import generate_demo_data
 from tools.solutions.stages import Pipeline
 
 
@@ -74,6 +75,7 @@ def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp('sports')
     env = {'DATA_ROOT': str(root / 'data'), 'WORK_DIR': str(root / 'work')}
     m = load_manifest('sports_demo', env=env)
+    generate_demo_data(m, Pipeline())
     prepare_data(m, Pipeline(), SportsPaths(m))
     return root, env
 

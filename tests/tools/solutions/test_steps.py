@@ -17,14 +17,17 @@ def calls(monkeypatch, tmp_path):
     """launch.train/test replaced by recorders; training leaves a checkpoint behind."""
     seen: dict[str, dict] = {}
 
-    def fake_train(config, work_dir, gpus, options, resume, log_file, auto_scale_lr=False):
+    def fake_train(config, work_dir, gpus, options, resume, log_file, auto_scale_lr=False,
+                   seed=None, deterministic=False):
         seen['train'] = dict(options)
+        seen['train_seed'] = (seed, deterministic)
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         (Path(work_dir) / 'epoch_1.pth').write_text('weights')
         (Path(work_dir) / 'last_checkpoint').write_text(str(Path(work_dir) / 'epoch_1.pth'))
 
-    def fake_test(config, checkpoint, work_dir, gpus, options, dump, log_file):
+    def fake_test(config, checkpoint, work_dir, gpus, options, dump, log_file, extra=()):
         seen.setdefault('test', []).append((Path(checkpoint).name, dict(options)))
+        seen.setdefault('test_checkpoints', []).append((Path(checkpoint), list(extra)))
         Path(dump).write_bytes(b'dump')
 
     monkeypatch.setattr(launch, 'train', fake_train)
@@ -88,3 +91,26 @@ def test_missing_pretrained_weights_name_the_file(calls, tmp_path):
     with pytest.raises(InputError, match=r'put the backbone at .*absent\.pth'):
         steps.train_step(m, Pipeline(), run, 0, 1, {}, inputs=[])
     assert 'train' not in calls
+
+
+def test_every_training_gets_the_manifests_seed_and_determinism(monkeypatch, tmp_path):
+    commands: list[list[str]] = []
+
+    def fake_run_logged(cmd, log_file, what, gpus=1):
+        commands.append(list(cmd))
+        work_dir = Path(cmd[cmd.index('--work-dir') + 1])
+        work_dir.mkdir(parents=True, exist_ok=True)
+        (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_1.pth'))
+        (work_dir / 'epoch_1.pth').write_text('weights')
+
+    monkeypatch.setattr(launch, 'run_logged', fake_run_logged)
+    monkeypatch.setattr('custom_modules.visualization.plot_training_curves', lambda wd, out: out)
+    m, run = manifest(tmp_path, None)
+    m.seed, m.deterministic = 0, True
+    m.folds = [0, 1]
+    pipe = Pipeline()
+    for fold in m.folds:
+        steps.train_step(m, pipe, run, fold, 1, {}, inputs=[])
+    assert len(commands) == 2
+    for cmd in commands:
+        assert cmd[cmd.index('--seed') + 1] == '0' and '--deterministic' in cmd
