@@ -53,7 +53,6 @@ from custom_modules.utils.errors import PodiumError  # noqa: E402
 from custom_modules.utils.validation import duplicated, list_some  # noqa: E402
 from custom_modules.utils.video import VIDEO_EXTS, find_videos  # noqa: E402
 
-
 BESIDE_CSV = Path('<csv stem>.mp4')  # --out-video without a value
 
 

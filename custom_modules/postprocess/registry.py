@@ -92,6 +92,7 @@ def check_groups(cfgs: Sequence[Any], numbers: Sequence[int] | None = None) -> N
     previous = None
     for number, cfg in zip(numbers, cfgs):
         group = cfg.get('group') if isinstance(cfg, Mapping) else None
+        group = group if isinstance(group, str) else None  # a bad value: make_rule says so
         if group != previous and previous is not None:
             closed.add(previous)
         if group is not None and group in closed:

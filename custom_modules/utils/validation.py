@@ -19,7 +19,8 @@ from .errors import PodiumError
 MAX_SHOWN_PROBLEMS = 50
 MAX_LISTED = 5  # items named in a one-line error message
 # Cells that mean "no value" in CSVs written by pandas, R or spreadsheets (compared lower-cased).
-NA_TOKENS = frozenset({'nan', 'na', 'n/a', '#n/a', 'null', 'none', '<na>'})
+# `NA` and `None` are left out: both are plausible class names (North America, no action).
+NA_TOKENS = frozenset({'nan', 'n/a', '#n/a', 'null', '<na>'})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""tools/train.py and tools/test.py: argument handling, then the real command lines (subprocesses)."""
+"""tools/train.py and tools/test.py: argument handling, then the real command lines
+(subprocesses)."""
 from __future__ import annotations
 
 import pickle

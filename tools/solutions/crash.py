@@ -255,8 +255,9 @@ def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
     """AUC / accuracy / log loss of the averaged predictions on the held-out test labels."""
     import numpy as np
 
-    from custom_modules.apis import check_label_count, load_frame_labels
+    from custom_modules.apis import fit_label_count, load_frame_labels
     from custom_modules.evaluation.crash_metrics import crash_scores
+    from custom_modules.utils.video import probe_video
 
     ys, ps = [], []
     videos = {v.stem: v for v in p.test_video_files()}
@@ -265,9 +266,10 @@ def score_submission(sub, p: CrashPaths, m: Manifest) -> dict[str, float]:
         if not labels_csv.is_file():
             continue
         video = videos[stem]
-        labels = load_frame_labels(labels_csv)
         probs = group.sort_values('frame_id')['pred'].to_numpy(np.float64)
-        check_label_count(labels_csv, labels, len(probs), video)
+        declared = probe_video(video)['declared_frames']  # a partial video keeps its labels
+        labels = fit_label_count(labels_csv, load_frame_labels(labels_csv), len(probs), video,
+                                 declared)
         ys.append(labels)
         ps.append(probs)
     if not ys:

@@ -145,8 +145,9 @@ def check_rules(c: Check, classes: list[str], det_classes: list[str] | None, p) 
         except PostprocessError as err:
             c.problems.add(c.m.path, None, f'postprocess_rules[{number}]: {err}')
             continue
-        for _, description, why in off:
-            c.note(f'rule #{number} {description}: off, {why}')
+        for _, description, why in off:  # inference says it at its postprocess stage
+            if c.mode == 'train':
+                c.note(f'rule #{number} {description}: off, {why}')
     try:
         split_rules(rules, classes, det_classes, has_detections, reason)
     except PostprocessError as err:  # groups, or anything the single checks cannot see

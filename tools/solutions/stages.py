@@ -108,7 +108,7 @@ class Pipeline:
         """The stage table: name, status, time, metrics."""
         if self.dry_run:
             rows = [(r.name, r.status, r.note) for r in self.records]
-            widths = [max(len(row[i]) for row in rows) for i in range(2)]
+            widths = [max((len(row[i]) for row in rows), default=0) for i in range(2)]
             return '\n'.join(f'{a:<{widths[0]}}  {b:<{widths[1]}}  {c}' for a, b, c in rows)
         rows = [('stage', 'status', 'time', 'metrics')]
         for r in self.records:
@@ -123,19 +123,22 @@ class Pipeline:
 
 
 class _Tee(io.TextIOBase):
-    """Writes to the console and a log file alike."""
+    """Writes to the console and a log file alike; to the console only once the log is closed
+    (a logger made during the run, mmengine's, keeps this stream after the run)."""
 
     def __init__(self, console: TextIO, log: TextIO) -> None:
         self.console, self.log = console, log
 
     def write(self, text: str) -> int:
         self.console.write(text)
-        self.log.write(text)
+        if not self.log.closed:
+            self.log.write(text)
         return len(text)
 
     def flush(self) -> None:
         self.console.flush()
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
 
 
 @contextlib.contextmanager

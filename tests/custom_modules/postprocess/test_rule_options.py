@@ -55,6 +55,7 @@ def group_rules(*groups):
     (group_rules('a', 'b', 'a'), r"rule #2 .*group 'a'"),
     (group_rules(None, 3), r"rule #1 \(threshold_fallback\): group must be a non-empty name"),
     (group_rules(''), 'group must be a non-empty name'),
+    (group_rules('a', ['a']), r'rule #1 .*group must be a non-empty name'),
 ])
 def test_bad_options_name_the_rule(cfgs, match):
     with pytest.raises(PostprocessError, match=match):

@@ -93,7 +93,7 @@ def test_read_table_reports_a_header_only_file_and_returns_it(tmp_path):
 
 
 def test_read_table_reports_nan_like_cells_only_in_required_columns(tmp_path):
-    tokens = sorted(NA_TOKENS | {'NaN', 'N/A', '#N/A', 'NULL', 'None', '<NA>', ' NA '})
+    tokens = sorted(NA_TOKENS | {'NaN', 'N/A', '#N/A', 'NULL', '<NA>', ' nan '})
     csv = tmp_path / 'train.csv'
     rows = [f'v{i}.mp4,{token},{token}' for i, token in enumerate(tokens)]
     csv.write_text('video,class,note\nok.mp4,walk,\n' + '\n'.join(rows) + '\n')
@@ -104,9 +104,9 @@ def test_read_table_reports_nan_like_cells_only_in_required_columns(tmp_path):
     # the same tokens in a column nobody requires are plain text, kept as read (stripped)
     assert list(df['note']) == ['', *(t.strip() for t in tokens)]
     problems = Problems()
-    csv.write_text('video,class\nnanny.mp4,nonesuch\nnull.mp4,na_walk\n')
+    csv.write_text('video,class\nnanny.mp4,nonesuch\nnull.mp4,na_walk\nx.mp4,None\ny.mp4,NA\n')
     read_table(csv, ['video', 'class'], problems)
-    assert not problems  # a token inside a value is no missing value: only whole cells count
+    assert not problems  # only whole cells count, and `None` / `NA` may be class names
 
 
 def test_read_table_lines_count_blank_lines_and_multi_line_cells(tmp_path):

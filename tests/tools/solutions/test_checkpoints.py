@@ -122,8 +122,9 @@ def run_flow(mode: str, solution: Path, env: dict, *extra: str):
 @pytest.mark.slow
 def test_same_files_give_the_same_submission(tmp_path):
     """Sports demo, one epoch: inference from the training's work_dir, then from copies of its
-    checkpoint (per fold, then stripped to a plain state dict for every fold, then on another
-    machine's trust ledger: refused, and accepted with --trust-checkpoints)."""
+    checkpoint (per fold, then stripped to a plain state dict for every fold), and refused with
+    another machine's trust ledger. Accepted with --trust-checkpoints: test_crash.py (the
+    predictor's path) and the command line in test_supplied_file_needs_no_training_...)."""
     solution = tmp_path / 'sports_1epoch.py'
     solution.write_text(
         f"_base_ = '{REPO_ROOT / 'configs/solutions/sports_demo.py'}'\n"
@@ -160,4 +161,3 @@ def test_same_files_give_the_same_submission(tmp_path):
     assert refused.returncode == 2
     assert f'Refusing to unpickle checkpoint {per_fold / "tiny" / "fold0.pth"}' in refused.stdout
     assert 'pass `--trust-checkpoints` to inference.sh' in refused.stdout
-    infer(foreign, per_fold, '--trust-checkpoints')

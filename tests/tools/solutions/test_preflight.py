@@ -127,3 +127,15 @@ def test_train_sh_stops_on_an_unreadable_video(pristine, tmp_path):
     assert re.search(r'test/synthetic_test_011\.mp4: unreadable video', proc.stderr)
     assert not (data / 'rawframes').exists()
     assert all(f.startswith('logs/') for f in files_in(work))
+
+
+def test_inference_preflight_names_every_untrained_run_and_bad_input(pristine, tmp_path,
+                                                                      monkeypatch, capsys):
+    case = Case('untrained', lambda r: (r / 'sample_submission.csv').write_text(''), [])
+    code, out, _ = run_case('demo', case, pristine, tmp_path, monkeypatch, capsys,
+                            mode='inference')
+    assert code == 2
+    for run in ('tsm1', 'tsm2', 'detector'):
+        assert f'{run} fold0 is not trained' in out
+    assert 'sample_submission.csv: empty file (0 bytes)' in out
+    assert '--checkpoints DIR' in out  # the other way to give the models

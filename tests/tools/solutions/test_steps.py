@@ -114,3 +114,56 @@ def test_every_training_gets_the_manifests_seed_and_determinism(monkeypatch, tmp
     assert len(commands) == 2
     for cmd in commands:
         assert cmd[cmd.index('--seed') + 1] == '0' and '--deterministic' in cmd
+
+
+def bare_manifest(tmp_path: Path, flow: str = 'localize', **raw) -> Manifest:
+    return Manifest('sol', tmp_path / 'solution.py', flow, tmp_path / 'data', tmp_path / 'work',
+                    [0], [], raw)
+
+
+def test_listed_classes_come_from_the_preflight_until_the_list_exists(tmp_path):
+    m = bare_manifest(tmp_path)
+    listed = tmp_path / 'classes.txt'
+    m.facts.update(classes=['b', 'a'], det_classes=None)
+    assert steps.listed_classes(m, listed) == ['b', 'a']  # a dry run: no list written yet
+    assert steps.listed_classes(m, listed, 'det_classes') == []
+    listed.write_text('x\n\ny\n')
+    assert steps.listed_classes(m, listed) == ['x', 'y']  # the written list wins
+    with pytest.raises(FileNotFoundError):
+        steps.listed_classes(bare_manifest(tmp_path), tmp_path / 'absent.txt')
+
+
+def test_extraction_plan_counts_the_videos_still_to_extract(tmp_path):
+    from custom_modules.data_prep.frame_extraction import extract_videos
+    from custom_modules.data_prep.frame_records import ExtractOptions
+    from tests.data_fixtures import make_video
+
+    videos = [make_video(tmp_path / 'v' / f'{name}.mp4', n=3) for name in ('a', 'b', 'c')]
+    raw = tmp_path / 'rawframes'
+    m = bare_manifest(tmp_path, 'action', extract={'options': {'short_side': 24}})
+    assert steps.extraction_plan(m, videos, raw) == [
+        f'3 of 3 video(s) to extract into {raw} (0 already complete are skipped)']
+    assert not raw.exists()
+    extract_videos(videos[:1], raw, ExtractOptions(short_side=24), workers=1, progress=False)
+    assert steps.extraction_plan(m, videos, raw) == [
+        f'2 of 3 video(s) to extract into {raw} (1 already complete are skipped)']
+    other = bare_manifest(tmp_path, 'action')  # other options: the frames do not count
+    assert steps.extraction_plan(other, videos, raw)[0].startswith('3 of 3 video(s)')
+
+
+def test_demo_data_is_pending_until_generated(tmp_path):
+    assert not steps.demo_data_pending(bare_manifest(tmp_path))  # user data: never generated
+    m = bare_manifest(tmp_path, demo_data=True, demo_seed=3)
+    assert steps.demo_data_pending(m)
+    dry = Pipeline(dry_run=True)
+    steps.generate_demo_data(m, dry)
+    assert [(r.name, r.status) for r in dry.records] == [('generate demo data', 'will run')]
+    assert not m.data_root.exists()  # a dry run generates nothing
+    pipe = Pipeline()
+    steps.generate_demo_data(m, pipe)
+    assert not steps.demo_data_pending(m)
+    assert steps.demo_generator(m).stale_reason(m.data_root, 3) is None  # the manifest's seed
+    steps.generate_demo_data(m, pipe)  # idempotent: complete data is left alone
+    assert [r.metrics for r in pipe.records] == [{'generated': 1}, {'generated': 0}]
+    steps.generate_demo_data(bare_manifest(tmp_path / 'user'), pipe)
+    assert len(pipe.records) == 2  # no stage without demo_data
