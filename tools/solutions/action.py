@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from custom_modules.evaluation.submission_accuracy import submission_accuracy
+from custom_modules.utils.atomic import atomic_write_json
 from custom_modules.utils.errors import InputError
 from custom_modules.utils.validation import duplicated, list_some
 from custom_modules.utils.video import find_videos
@@ -157,6 +158,15 @@ def no_detections_reason(p: ActionPaths, detector: str | None) -> str:
     return f'rules_detector {detector!r} names no run of the manifest'
 
 
+def rules_stamp(work_dir: Path, active: list[dict]) -> Path:
+    """``rules_applied-<key>.json``: which rules made the submission (key: their config)."""
+    import hashlib
+    import json
+
+    key = hashlib.sha1(json.dumps(active, sort_keys=True, default=str).encode()).hexdigest()
+    return work_dir / f'rules_applied-{key[:12]}.json'
+
+
 def active_runs(m: Manifest, p: ActionPaths) -> list[Run]:
     """The manifest's runs, less those that need boxes when there are none (a line each)."""
     runs = []
@@ -256,8 +266,19 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
             metrics['test_acc'] = submission_accuracy(submission, p.hidden_test_labels)
         return metrics
 
+    # The rules in force are an output too: when boxes come or go, the submission is redone.
+    applied = rules_stamp(m.work_dir, active)
+
+    def do_postprocess_and_stamp() -> dict:
+        metrics = do_postprocess()
+        for old in m.work_dir.glob('rules_applied-*.json'):
+            old.unlink()
+        atomic_write_json(applied, {'rules': active, 'off': off})
+        return metrics
+
     inputs = [ensembled, p.sample_submission, m.path] + ([det_dump] if det_dump else [])
-    pipe.stage('postprocess + submission', do_postprocess, inputs=inputs, outputs=[submission])
+    pipe.stage('postprocess + submission', do_postprocess_and_stamp, inputs=inputs,
+               outputs=[submission, applied])
     pipe.records += [StageRecord(f'rule #{number}', 'off', 0.0, note=f'{text}: {reason}')
                      for number, text, reason in off]
     return submission

@@ -72,3 +72,4 @@ def test_action_flow_without_boxes(tmp_path):
     assert not (work / 'detector').exists()
     assert not any(work.rglob('*det*.pkl'))
     print(f'action flow without boxes: {time.monotonic() - t0:.0f} s')
+
