@@ -15,7 +15,7 @@ def notices(silenced: bool) -> list[str]:
         if silenced:
             silence_stack_notices()
         is_installed('mmdet')  # what Config.fromfile does for an `mmdet::` base
-        warnings.warn('another notice', UserWarning)
+        warnings.warn('another notice', UserWarning, stacklevel=1)
     return [str(w.message) for w in seen]
 
 
