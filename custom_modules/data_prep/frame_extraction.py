@@ -109,9 +109,10 @@ def extract_videos(videos: Iterable[str | Path], output_root: str | Path,
     workers = max(1, min(workers or cores, len(todo) or 1))
     threads = max(1, cores // workers)
     pool = _VideoPool(todo, root, options, workers, threads, overwrite) if workers > 1 else None
-    video_bar = tqdm(total=len(videos), desc='videos', unit='video', disable=not progress,
+    show = progress and bool(todo)  # a rerun with every video complete shows no empty bars
+    video_bar = tqdm(total=len(videos), desc='videos', unit='video', disable=not show,
                      position=0)
-    frame_bar = tqdm(desc='frames', unit='frame', disable=not progress, position=1)
+    frame_bar = tqdm(desc='frames', unit='frame', disable=not show, position=1)
     video_bar.update(len(results))
     for r in results:
         _warn(r, video_bar.write)

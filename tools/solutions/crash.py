@@ -88,8 +88,7 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
         raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '
                          f'{p.rawframes / "extract_report.json"}')
-    for r in report.partial:  # usable: the frames that decode are kept
-        print(f'warning: {r.video}: {r.reason}', flush=True)
+    # A partial video is usable (its decoded frames are kept); extraction printed a line for it.
     return {'videos': len(videos), **({'partial': len(report.partial)} if report.partial else {})}
 
 

@@ -27,7 +27,7 @@ def test_partial_video_is_usable_and_said(tmp_path, flow, capsys):
     make_video(paths.train_videos / 'good.mp4', n=4)
     paths.test_videos.mkdir(parents=True, exist_ok=True)
     assert module.extract(m, paths) == {'videos': 2, 'partial': 1}
-    line = f'warning: {part}: decoded 12 of 30 declared frames; kept 12'
+    line = f'PARTIAL {part}: decoded 12 of 30 declared frames; kept 12'
     assert line in capsys.readouterr().out.splitlines()
     assert module.extract(m, paths) == {'videos': 2, 'partial': 1}  # a rerun still says it
     assert line in capsys.readouterr().out.splitlines()
