@@ -21,3 +21,24 @@ def demo_manifest(tmp_path_factory):
     generate_demo_data(manifest, Pipeline())
     prepare_data(manifest, Pipeline(), paths)
     return manifest, paths
+
+
+@pytest.fixture(scope='session')
+def sports_demo_run(tmp_path_factory):
+    """`train.sh 1 sports_demo` then `inference.sh 1 sports_demo`, once per session (slow tests:
+    the flow's own checks, and inference from copies of its checkpoint).
+
+    Returns ``(root, env, train, infer)``: data in ``root/data``, outputs in ``root/work``, the
+    two completed processes.
+    """
+    from tests.conftest import REPO_ROOT, run_cli
+
+    root = tmp_path_factory.mktemp('sports_demo_run')
+    # its own trust ledger, which the tests that reuse its checkpoints share
+    env = {'DATA_ROOT': str(root / 'data'), 'WORK_DIR': str(root / 'work'),
+           'PODIUM_CACHE': str(root / 'podium_cache')}
+    train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'sports_demo'], env=env)
+    assert train.returncode == 0, train.stdout[-5000:]
+    infer = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '1', 'sports_demo'], env=env)
+    assert infer.returncode == 0, infer.stdout[-5000:]
+    return root, env, train, infer

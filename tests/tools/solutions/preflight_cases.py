@@ -159,7 +159,8 @@ def localize_all_at_once(root: Path) -> None:
 
 
 LOCALIZE = [
-    Case('empty, NaN, short and unknown box files, unreadable image, duplicate id', localize_all_at_once,
+    Case('empty, NaN, short and unknown box files, unreadable image, duplicate id',
+         localize_all_at_once,
          [r'train/synthetic_train_000\.txt: expected one line "cls xmin ymin xmax ymax", '
           r'found 0',
           r"train/synthetic_train_001\.txt:1: missing class \('nan'\)",

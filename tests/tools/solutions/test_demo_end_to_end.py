@@ -60,4 +60,4 @@ def test_missing_data_is_a_clear_error(tmp_path):
     env = {'DATA_ROOT': str(tmp_path / 'nothing'), 'WORK_DIR': str(tmp_path / 'work')}
     out = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'action'], env=env, timeout=120)
     assert out.returncode == 2  # bad input
-    assert f'missing {tmp_path / "nothing" / "train.csv"}' in out.stdout
+    assert f'{tmp_path / "nothing" / "train.csv"}: file not found' in out.stdout

@@ -12,15 +12,13 @@ from custom_modules.utils.errors import InputError
 from tests.conftest import REPO_ROOT, run_cli, stage_status
 from tools.solutions.manifest import load_manifest
 from tools.solutions.sports import SportsPaths, num_classes_keys, prepare_data, wiring
-from tools.solutions.steps import generate_demo_data
 from tools.solutions.stages import Pipeline
+from tools.solutions.steps import generate_demo_data
 
 
 @pytest.mark.slow
-def test_sports_demo_end_to_end(tmp_path):
-    env = {'DATA_ROOT': str(tmp_path / 'data'), 'WORK_DIR': str(tmp_path / 'work')}
-    train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'sports_demo'], env=env)
-    assert train.returncode == 0, train.stdout[-5000:]
+def test_sports_demo_end_to_end(sports_demo_run):
+    tmp_path, env, train, infer = sports_demo_run
     assert stage_status(train.stdout, 'train tiny fold0') == 'ran'
     row = re.search(r'^validate tiny fold0 .*accuracy=([\d.]+)\s+macro_f1=([\d.]+)\s+'
                     r'baseline_acc=([\d.]+)', train.stdout, re.MULTILINE)
@@ -49,8 +47,6 @@ def test_sports_demo_end_to_end(tmp_path):
     assert re.match(rf'tiny\s+0\s+{report["accuracy"]:.4f}\s+{report["baseline_accuracy"]:.4f}'
                     rf'\s+{report["macro_f1"]:.4f}\s', summary[-1]), summary
 
-    infer = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '1', 'sports_demo'], env=env)
-    assert infer.returncode == 0, infer.stdout[-5000:]
     submission = tmp_path / 'work' / 'submission.csv'
     assert infer.stdout.strip().splitlines()[-1] == str(submission)
     sub = pd.read_csv(submission)
