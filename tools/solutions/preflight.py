@@ -137,21 +137,25 @@ def check_rules(c: Check, classes: list[str], det_classes: list[str] | None, p) 
 
     rules = c.m.get('postprocess_rules', [])
     has_detections = p.has_boxes and c.m.get('rules_detector') in {r.name for r in c.m.runs}
+    if not classes or (has_detections and det_classes is None):
+        return  # the class lists could not be read: that problem is reported already
     reason = (f'no boxes CSV ({p.boxes_csv or "inputs.boxes_csv not set"}), so no detector run'
               if not p.has_boxes else f'no detector run named {c.m.get("rules_detector")!r}')
+    bad = 0
     for number, cfg in enumerate(rules):
         try:  # one rule at a time, so that every bad rule is reported
             _, off = split_rules([cfg], classes, det_classes, has_detections, reason)
         except PostprocessError as err:
             c.problems.add(c.m.path, None, f'postprocess_rules[{number}]: {err}')
+            bad += 1
             continue
         for _, description, why in off:  # inference says it at its postprocess stage
             if c.mode == 'train':
                 c.note(f'rule #{number} {description}: off, {why}')
-    try:
-        split_rules(rules, classes, det_classes, has_detections, reason)
-    except PostprocessError as err:  # groups, or anything the single checks cannot see
-        if not c.problems:
+    if not bad:
+        try:
+            split_rules(rules, classes, det_classes, has_detections, reason)
+        except PostprocessError as err:  # groups: what the single checks cannot see
             c.problems.add(c.m.path, None, f'postprocess_rules: {err}')
 
 

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from custom_modules.utils.errors import InputError
 from tests.conftest import REPO_ROOT, run_cli, stage_status
+from tools.solutions import launch
 from tools.solutions.manifest import load_manifest
 from tools.solutions.sports import SportsPaths, num_classes_keys, prepare_data, wiring
 from tools.solutions.stages import Pipeline
@@ -113,3 +117,41 @@ def test_holdout_has_one_fold(demo, tmp_path):
     assert p.split_lists(m.runs[0], 0) == ('train.txt', 'val.txt')
     with pytest.raises(InputError, match='holdout'):
         prepare_data(m, Pipeline(), p)
+
+
+# Inference from checkpoints trained elsewhere (--checkpoints), on the same trained demo.
+def run_flow(mode: str, solution: Path, env: dict, *extra: str):
+    script = REPO_ROOT / ('train.sh' if mode == 'train' else 'inference.sh')
+    return run_cli(['bash', str(script), '1', str(solution), *extra], env=env, timeout=600)
+
+
+@pytest.mark.slow
+def test_same_files_give_the_same_submission(sports_demo_run, tmp_path):
+    """The sports demo's inference from its own work_dir, then from copies of its checkpoint
+    (per fold, then stripped to a plain state dict for every fold): the same submission. Refused
+    with another machine's trust ledger: test_full_pickle_is_refused_early_naming_the_runner_flag;
+    accepted with --trust-checkpoints: test_crash.py (the predictor's path)."""
+    run_root, env, _, _ = sports_demo_run
+    solution = 'sports_demo'
+    work = run_root / 'work'
+    own = (work / 'submission.csv').read_bytes()
+    own_probs = np.load(work / 'ensemble.npz')['probs']
+    ckpt = launch.final_checkpoint(work / 'tiny' / 'fold0')
+    per_fold, per_run = tmp_path / 'per_fold', tmp_path / 'per_run'
+    (per_fold / 'tiny').mkdir(parents=True)
+    shutil.copy2(ckpt, per_fold / 'tiny' / 'fold0.pth')
+    per_run.mkdir()
+    torch.save({'state_dict': torch.load(ckpt, weights_only=False)['state_dict']},
+               per_run / 'tiny.pth')
+    other = {**env, 'WORK_DIR': str(tmp_path / 'other')}
+
+    def infer(env: dict, folder: Path, *extra: str) -> None:
+        out = run_flow('inference', solution, env, '--checkpoints', str(folder), *extra)
+        assert out.returncode == 0, out.stdout[-5000:]
+        assert stage_status(out.stdout, 'infer tiny fold0') == 'ran'  # another file each time
+        assert (tmp_path / 'other' / 'submission.csv').read_bytes() == own
+        assert np.array_equal(np.load(tmp_path / 'other' / 'ensemble.npz')['probs'], own_probs)
+
+    infer(other, per_fold)
+    infer(other, per_run)  # weights only, one file for every fold
+    assert not list((tmp_path / 'other').rglob('done.json'))
