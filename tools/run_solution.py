@@ -1,13 +1,16 @@
 """Run a solution manifest: ``train`` (data -> models) or ``inference`` (models -> submission).
 
     python tools/run_solution.py train|inference [--solution action] [--gpus N] [--force]
-        [--checkpoints DIR [--trust-checkpoints]]   (inference only)
+        [--dry-run] [--checkpoints DIR [--trust-checkpoints]]   (the last two: inference only)
 
 ``train.sh N [SOLUTION]`` and ``inference.sh N [SOLUTION]`` call this. N is the number of GPUs;
 without CUDA, N CPU processes over gloo (0 or 1: one plain process). Environment: DATA_ROOT,
 WORK_DIR, FOLDS (e.g. ``0,1,2``), FORCE=1 (redo every stage), PORT (rendezvous port).
-``--checkpoints DIR``: inference from files trained elsewhere, ``DIR/<run>/fold<k>.pth`` (or
-``DIR/<run>.pth`` for every fold) instead of the training's own work_dir.
+Every run starts with the preflight (``tools/solutions/preflight.py``: every problem at once, exit
+2, before anything costly); ``--dry-run`` then prints the plan and runs nothing. What the run
+prints is kept in ``<work_dir>/logs/``. ``--checkpoints DIR``: inference from files trained
+elsewhere, ``DIR/<run>/fold<k>.pth`` (or ``DIR/<run>.pth`` for every fold) instead of the
+training's own work_dir.
 """
 from __future__ import annotations
 
