@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from custom_modules.data_prep.frame_records import ExtractOptions, FrameRecord
-from custom_modules.utils.validation import Problems, list_some, read_class_list
+from custom_modules.utils.validation import NA_TOKENS, Problems, list_some, read_class_list
 
 from .media import VideoProbe
 
@@ -41,7 +41,7 @@ def check_ids_have_videos(df, id_column: str, file: Path, folder: Path,
     for stem, name, line in zip(df['stem'], df[id_column], df['_line']):
         if stem in stems:
             found.append(stems[stem])
-        elif name:
+        elif name and name.lower() not in NA_TOKENS:  # empty and NaN: reported by read_table
             problems.add(file, int(line), f'no video {name!r} in {folder}')
     return found
 

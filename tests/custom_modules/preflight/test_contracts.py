@@ -159,3 +159,19 @@ def test_crash_data_without_folders_or_videos(tmp_path):
     assert messages(problems) == [f'{tmp_path / "labels"}: folder not found',
                                   f'{tmp_path / "test"}: folder not found',
                                   f'{tmp_path / "train"}: no videos found']
+
+
+def test_a_nan_id_is_reported_once(tmp_path):
+    """A NaN video id is a missing value (read_table), not also a video that is not there."""
+    from custom_modules.preflight.contracts import check_action_data
+    from custom_modules.utils.validation import Problems
+
+    (tmp_path / 'train').mkdir()
+    (tmp_path / 'test').mkdir()
+    (tmp_path / 'train.csv').write_text('video_filename,class\nNaN,walk\n')
+    (tmp_path / 'sample_submission.csv').write_text('video_filename,class\n')
+    problems = Problems()
+    check_action_data(tmp_path / 'train.csv', tmp_path / 'sample_submission.csv',
+                      tmp_path / 'train', tmp_path / 'test', problems, folds=1)
+    train_rows = [p for p in problems.items if p.file.endswith('train.csv') and p.line == 2]
+    assert [p.message for p in train_rows] == ["missing value (NaN) in column 'video_filename'"]
