@@ -19,6 +19,14 @@ def run_dir(m: Manifest, run: Run, fold: int) -> Path:
     return m.work_dir / run.name / f'fold{fold}'
 
 
+def fetch_name(m: Manifest, file: Path) -> str:
+    """What ``tools/checkpoints.py fetch`` takes for this weight: the solution's name when the
+    manifest is one of configs/solutions/, else the file's name (looked up in the model zoo)."""
+    if m.path.parent == REPO_ROOT / 'configs' / 'solutions':
+        return m.path.stem
+    return file.name
+
+
 def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
     """The run's pretrained-weights options, or a clear error naming the file to put where."""
     if not run.pretrained:
@@ -28,8 +36,9 @@ def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
         raise InputError(
             f'run {run.name} starts from pretrained weights that are not here: put '
             f'{run.pretrained.get("what", "the weights file")} at {file} '
-            f'(no step downloads it). To train from scratch instead, remove `pretrained` from '
-            f'the run {run.name!r} in {m.path}.')
+            f'(no step downloads it; `python tools/checkpoints.py fetch {fetch_name(m, file)}` '
+            f'downloads and verifies it, with `--mirror URL` behind a firewall). To train from '
+            f'scratch instead, remove `pretrained` from the run {run.name!r} in {m.path}.')
     return {k: str(file) if v == '{file}' else v
             for k, v in run.pretrained.get('cfg_options', {}).items()}
 

@@ -48,6 +48,7 @@ def test_missing_pretrained_weights_say_what_to_put_where(action_copy, capsys):
     assert run_solution.main(['train', '--solution', 'action', '--gpus', '0']) == 2
     err = capsys.readouterr().err
     assert 'checkpoints/resnet50-0676ba61.pth' in err and 'no step downloads it' in err
+    assert '`python tools/checkpoints.py fetch action`' in err  # the command that gets it
 
 
 def test_force_from_flag_or_environment(monkeypatch):
