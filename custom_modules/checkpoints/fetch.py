@@ -13,15 +13,14 @@ import logging
 import re
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..compat.checkpoint import record_trusted
 from ..utils.atomic import move_into_place
 from ..utils.errors import PodiumError
+from ..utils.http import Permanent, Transient, open_url
 from .sources import name_sha256_prefix
 
 logger = logging.getLogger(__name__)
@@ -36,10 +35,6 @@ class FetchError(PodiumError):
 
 class ChecksumMismatch(FetchError):
     """The downloaded bytes are not the file the name or ``--sha256`` promises."""
-
-
-class _Transient(Exception):
-    """A failure another attempt may fix (timeout, connection lost, 429, 5xx)."""
 
 
 @dataclass
@@ -103,34 +98,18 @@ def sha256_of(path: Path) -> str:
     return sha.hexdigest()
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme not in ('http', 'https'):
-            raise FetchError(f'{req.full_url} redirects to a non-http URL {newurl[:100]}')
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
-
-
 def _open(url: str, offset: int, timeout: float):
+    """The response for the body from ``offset`` on; None when the server refuses that range
+    (416: the .part is not a prefix of its file, so the caller starts again from byte 0)."""
     headers = {'User-Agent': USER_AGENT}
     if offset:
         headers['Range'] = f'bytes={offset}-'
     try:
-        return _OPENER.open(urllib.request.Request(url, headers=headers), timeout=timeout)
-    except urllib.error.HTTPError as err:
-        err.close()
-        if err.code == 429 or err.code >= 500:
-            raise _Transient(f'HTTP {err.code} {err.reason}') from None
+        return open_url(url, headers, timeout)
+    except Permanent as err:
         if err.code == 416 and offset:
-            return None  # the .part is not a prefix the server knows: start again
-        raise FetchError(f'{url}: HTTP {err.code} {err.reason}') from None
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, 'reason', err)
-        if isinstance(reason, TimeoutError):
-            raise _Transient(f'timed out after {timeout:g} s (connect)') from None
-        raise _Transient(f'connection failed: {reason}') from None
+            return None
+        raise FetchError(f'{url}: {err}') from None
 
 
 def _too_large(url: str, size: int, cap: int) -> FetchError:
@@ -173,10 +152,10 @@ def _attempt(url: str, part: Path, opts: FetchOptions) -> None:
                 try:
                     chunk = response.read(CHUNK)
                 except TimeoutError:
-                    raise _Transient(f'timed out after {opts.timeout:g} s without data '
+                    raise Transient(f'timed out after {opts.timeout:g} s without data '
                                      f'({size} bytes so far)') from None
                 except OSError as err:
-                    raise _Transient(f'connection lost after {size} bytes: {err}') from None
+                    raise Transient(f'connection lost after {size} bytes: {err}') from None
                 if not chunk:
                     break
                 size += len(chunk)
@@ -187,7 +166,7 @@ def _attempt(url: str, part: Path, opts: FetchOptions) -> None:
                 f.write(chunk)
                 bar.update(len(chunk))
     if total is not None and size < total:
-        raise _Transient(f'connection closed after {size} of {total} bytes')
+        raise Transient(f'connection closed after {size} of {total} bytes')
 
 
 def download(url: str, target: str | Path, sha256: str | None = None,
@@ -214,7 +193,7 @@ def download(url: str, target: str | Path, sha256: str | None = None,
         try:
             _attempt(url, part, opts)
             break
-        except _Transient as err:
+        except Transient as err:
             if attempt == opts.retries:
                 kept = f'; {part.name} is kept and the next fetch resumes it' \
                     if part.is_file() and part.stat().st_size else ''

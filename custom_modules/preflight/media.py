@@ -44,12 +44,10 @@ def probe_one(path: Path) -> VideoProbe | str:
     try:
         if path.stat().st_size == 0:
             return 'empty file (0 bytes)'
-        meta = probe_video(path)
-        with av.open(str(path)) as container:
-            next(container.decode(video=0))
-    except StopIteration:
-        return 'no decodable frame'
-    except (BadVideo, av.FFmpegError, OSError, ValueError) as err:
+        meta = probe_video(path, decode_first=True)
+    except BadVideo as err:  # no video stream, or no frame that decodes
+        return f'unreadable video ({err})'
+    except (av.FFmpegError, OSError, ValueError) as err:
         return f'unreadable video ({type(err).__name__}: {err})'
     return VideoProbe(path, int(meta['width'] or 0), int(meta['height'] or 0),
                       int(meta['declared_frames']), float(meta['fps']),

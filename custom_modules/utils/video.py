@@ -27,11 +27,16 @@ def find_videos(root: str | Path, exts: Iterable[str] = VIDEO_EXTS) -> list[Path
     return sorted(p for p in Path(root).rglob('*') if p.is_file() and p.suffix.lower() in exts)
 
 
-def probe_video(path: str | Path) -> dict:
-    """Container metadata of a video without decoding: size, fps, declared frames, duration.
+def probe_video(path: str | Path, decode_first: bool = False) -> dict:
+    """Container metadata of a video: size, fps, declared frames, duration.
+
+    Args:
+        path: The video.
+        decode_first: Also decode the first frame, in the same opening of the file (a cheap
+            check that the video is readable, not only its header).
 
     Raises:
-        BadVideo: The file has no video stream.
+        BadVideo: The file has no video stream, or (``decode_first``) no decodable frame.
         av.FFmpegError: FFmpeg cannot open it.
     """
     with av.open(str(path)) as container:
@@ -43,6 +48,8 @@ def probe_video(path: str | Path) -> dict:
             duration = float(stream.duration * stream.time_base)
         else:
             duration = (container.duration or 0) / av.time_base
+        if decode_first and next(container.decode(stream), None) is None:
+            raise BadVideo('no decodable frame')
         return {
             'width': stream.codec_context.width,
             'height': stream.codec_context.height,

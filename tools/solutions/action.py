@@ -18,6 +18,7 @@ from . import launch
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageRecord
 from .steps import (
+    extract_options,
     extraction_plan,
     infer_runs,
     listed_classes,
@@ -83,7 +84,6 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
 def extract(m: Manifest, p: ActionPaths) -> dict:
     """Frames of every video; a partial one (fewer frames decode than it declares) is kept."""
     from custom_modules.data_prep.frame_extraction import extract_videos
-    from custom_modules.data_prep.frame_records import ExtractOptions
     from custom_modules.utils.video import find_videos
 
     videos = find_videos(p.train_videos) + find_videos(p.test_videos)
@@ -91,8 +91,7 @@ def extract(m: Manifest, p: ActionPaths) -> dict:
     if clashes:
         raise InputError(f'video names must be unique across {p.train_videos} and '
                          f'{p.test_videos} (they name the frame folders): {list_some(clashes)}')
-    options = ExtractOptions(**m.get('extract', {}).get('options', {}))
-    report = extract_videos(videos, p.rawframes, options,
+    report = extract_videos(videos, p.rawframes, extract_options(m),
                             workers=m.get('extract', {}).get('workers'))
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])

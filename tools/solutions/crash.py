@@ -25,6 +25,7 @@ from .stages import Pipeline, touch_marker
 from .steps import (
     checkpoint_for,
     checkpoint_stamp,
+    extract_options,
     extraction_plan,
     run_dir,
     stamped,
@@ -75,15 +76,13 @@ def extract(m: Manifest, p: CrashPaths) -> dict:
     """Frames of the training videos (test videos are read directly by the inference); a
     partial one (fewer frames decode than it declares) is kept, with a warning line."""
     from custom_modules.data_prep.frame_extraction import extract_videos
-    from custom_modules.data_prep.frame_records import ExtractOptions
     from custom_modules.utils.video import find_videos
 
     videos = find_videos(p.train_videos)
     if not videos:
         raise InputError(f'no videos in {p.train_videos}')
-    settings = m.get('extract', {})
-    report = extract_videos(videos, p.rawframes, ExtractOptions(**settings.get('options', {})),
-                            workers=settings.get('workers'))
+    report = extract_videos(videos, p.rawframes, extract_options(m),
+                            workers=m.get('extract', {}).get('workers'))
     if not report.ok:
         bad = '; '.join(f'{r.video}: {r.reason}' for r in report.failed[:5])
         raise InputError(f'{len(report.failed)} videos could not be decoded ({bad}); see '

@@ -20,7 +20,7 @@ from custom_modules.utils.errors import PodiumError
 from custom_modules.utils.validation import DataError, Problems
 
 from .manifest import Manifest, Run
-from .steps import demo_data_pending
+from .steps import demo_data_pending, extract_options
 
 T = TypeVar('T')
 
@@ -86,12 +86,10 @@ def check_runs(c: Check, runs: list[Run]) -> None:
 
 def check_disk(c: Check, probes: dict, rawframes: Path) -> None:
     """Free disk where the frames go against an estimate of the frames still to be written."""
-    from custom_modules.data_prep.frame_records import ExtractOptions
     from custom_modules.preflight.environment import check_free_disk, human_bytes
     from custom_modules.preflight.media import frames_to_extract
 
-    options = ExtractOptions(**c.m.get('extract', {}).get('options', {}))
-    videos, need = frames_to_extract(probes, rawframes, options)
+    videos, need = frames_to_extract(probes, rawframes, extract_options(c.m))
     if videos:
         c.note(f'{videos} video(s) to extract: about {human_bytes(need)} of frames in '
                f'{rawframes}')
@@ -119,11 +117,9 @@ def check_action(c: Check) -> None:
     probes = probe(c, facts.train_videos + facts.test_videos)
     det_classes = None
     if p.has_boxes:
-        from custom_modules.data_prep.frame_records import ExtractOptions
-
-        options = ExtractOptions(**c.m.get('extract', {}).get('options', {}))
         train = {v: probes[v] for v in facts.train_videos if v in probes}
-        det_classes = check_action_boxes(p.boxes_csv, p.det_classes_file, train, options,
+        det_classes = check_action_boxes(p.boxes_csv, p.det_classes_file, train,
+                                         extract_options(c.m),
                                          c.problems, settings.get('det_id_start', 1))
     c.m.facts.update(classes=facts.classes, det_classes=det_classes)
     check_disk(c, probes, p.rawframes)

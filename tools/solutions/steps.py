@@ -219,11 +219,18 @@ def listed_classes(m: Manifest, path: Path, key: str = 'classes') -> list[str]:
     return list(m.facts[key] or [])
 
 
+def extract_options(m: Manifest):
+    """The manifest's frame-extraction options (``extract.options``) as ``ExtractOptions``."""
+    from custom_modules.data_prep.frame_records import ExtractOptions
+
+    return ExtractOptions(**m.get('extract', {}).get('options', {}))
+
+
 def extraction_plan(m: Manifest, videos: Sequence[Path], rawframes: Path) -> list[str]:
     """What ``extract frames`` would do: how many videos are new and where their frames go."""
-    from custom_modules.data_prep.frame_records import ExtractOptions, completed_record
+    from custom_modules.data_prep.frame_records import completed_record
 
-    options = ExtractOptions(**m.get('extract', {}).get('options', {}))
+    options = extract_options(m)
     done = sum(completed_record(rawframes / v.stem, v, options) is not None for v in videos)
     return [f'{len(videos) - done} of {len(videos)} video(s) to extract into {rawframes} '
             f'({done} already complete are skipped)']

@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import io
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
+
+from custom_modules.utils.http import Permanent, Transient, open_url
 
 USER_AGENT = 'podium-download-images/1.0'
 CHUNK = 64 * 1024
 FORMAT_EXTS = {'JPEG': '.jpg', 'PNG': '.png', 'GIF': '.gif', 'WEBP': '.webp', 'BMP': '.bmp',
                'TIFF': '.tif', 'PPM': '.ppm'}
-
-
-class Permanent(Exception):
-    """A failure that another attempt would not fix (404, not an image, too large)."""
-
-
-class Transient(Exception):
-    """A failure worth retrying (timeout, connection reset, 429, 5xx)."""
 
 
 @dataclass
@@ -46,33 +37,8 @@ class Options:
     user_agent: str = USER_AGENT
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects to http(s) only (urllib would also follow one to ftp)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme not in ('http', 'https'):
-            raise Permanent(f'redirected to a non-http URL {newurl[:100]}')
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
-
-
 def _open(url: str, opts: Options):
-    request = urllib.request.Request(url, headers={'User-Agent': opts.user_agent,
-                                                   'Accept': 'image/*'})
-    try:
-        return _OPENER.open(request, timeout=opts.timeout)
-    except urllib.error.HTTPError as err:
-        err.close()
-        if err.code == 429 or err.code >= 500:
-            raise Transient(f'HTTP {err.code} {err.reason}') from None
-        raise Permanent(f'HTTP {err.code} {err.reason}') from None
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, 'reason', err)
-        if isinstance(reason, TimeoutError):
-            raise Transient(f'timed out after {opts.timeout:g} s (connect)') from None
-        raise Transient(f'connection failed: {reason}') from None
+    return open_url(url, {'User-Agent': opts.user_agent, 'Accept': 'image/*'}, opts.timeout)
 
 
 def fetch(url: str, opts: Options) -> bytes:
