@@ -20,7 +20,9 @@ def collect_env() -> dict[str, str]:
             info[name] = f'unavailable ({type(err).__name__}: {err})'
     try:
         from mmcv.ops import RoIAlign, nms  # noqa: F401
-        info['mmcv ops'] = 'compiled (nms, RoIAlign import)'
+
+        from .compat.mmcv_ops import route_summary
+        info['mmcv ops'] = route_summary()
     except Exception as err:
         info['mmcv ops'] = f'MISSING ({err})'
     return info
