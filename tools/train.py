@@ -16,7 +16,12 @@ if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import custom_modules  # noqa: E402,F401  (first: compat patches, then registration)
-from custom_modules.engine.runner import build_runner, finish_distributed, load_config  # noqa: E402
+from custom_modules.engine.runner import (  # noqa: E402
+    build_runner,
+    finish_distributed,
+    load_config,
+    rank0_note,
+)
 from custom_modules.utils.cli import add_common_args, run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
 
@@ -43,24 +48,57 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+AMP_DTYPES = ('float16', 'bfloat16')
+
+
+def use_amp(cfg, amp: bool, config: str) -> None:
+    """``--amp``: mmengine's ``AmpOptimWrapper`` in the dtype the config asks for.
+
+    The dtype is ``optim_wrapper.dtype`` (AmpOptimWrapper's own argument) or a top-level
+    ``amp_dtype``: ``'float16'`` (the default) with a dynamic loss scale, or ``'bfloat16'``,
+    whose range needs no scaling (a static scale of 1.0, which still skips steps with inf
+    gradients); a ``loss_scale`` in the config is kept. bf16 on a GPU without it falls back to
+    fp16. Without CUDA, AMP (asked for or in the config) becomes full precision, with one line.
+    """
+    import torch
+
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is None:
+        return
+    optim_type = wrapper.get('type', 'OptimWrapper')
+    if not torch.cuda.is_available():
+        if amp or optim_type == 'AmpOptimWrapper':
+            what = '--amp' if amp else f'{optim_type} in {config}'
+            rank0_note(f'{what} needs a CUDA device; training in full precision on the CPU.',
+                       logging.WARNING)
+        if optim_type == 'AmpOptimWrapper':
+            wrapper.type = 'OptimWrapper'
+            for key in ('loss_scale', 'dtype', 'use_fsdp'):
+                wrapper.pop(key, None)
+        return
+    if not amp:
+        return
+    if optim_type not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise PodiumError(f'--amp supports OptimWrapper, {config} has {optim_type}')
+    dtype = wrapper.get('dtype') or cfg.get('amp_dtype') or 'float16'
+    dtype = str(dtype).replace('torch.', '')
+    if dtype not in AMP_DTYPES:
+        raise PodiumError(f'{config}: the AMP dtype must be one of {AMP_DTYPES}, got {dtype!r}')
+    if dtype == 'bfloat16' and not torch.cuda.is_bf16_supported():
+        rank0_note('this GPU has no bfloat16: AMP in float16 instead.', logging.WARNING)
+        dtype = 'float16'
+        wrapper.pop('loss_scale', None)
+    wrapper.type = 'AmpOptimWrapper'
+    wrapper.dtype = dtype
+    wrapper.setdefault('loss_scale', 1.0 if dtype == 'bfloat16' else 'dynamic')
+    rank0_note(f'AMP: {dtype}, loss scale {wrapper.loss_scale}')
+
+
 def merge_args(cfg, args: argparse.Namespace):
     """Apply the training flags to the config."""
     from mmengine.logging import print_log
 
-    if args.amp:
-        import torch
-
-        optim_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if not torch.cuda.is_available():
-            print_log('--amp needs a CUDA device; training in full precision on the CPU.',
-                      logger='current', level=logging.WARNING)
-        elif optim_type == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config.', logger='current')
-        else:
-            if optim_type != 'OptimWrapper':
-                raise PodiumError(f'--amp supports OptimWrapper, the config has {optim_type}')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    use_amp(cfg, args.amp, args.config)
 
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from custom_modules.utils.errors import PodiumError
 from tests.conftest import REPO_ROOT, TOY_CONFIG, CreatesFileWhenUnpickled, run_cli
 
 TRAIN = str(REPO_ROOT / 'tools/train.py')
@@ -220,3 +221,69 @@ def test_dist_train_two_cpu_ranks(tmp_path):
     assert out.returncode == 0, out.stdout[-3000:]
     ids = [p['sample_id'] for p in pickle.loads(dump.read_bytes())]
     assert sorted(ids) == [f'synthetic_1_{i:05d}' for i in range(48)]
+
+
+def amp_cfg(**optim_wrapper):
+    from mmengine.config import Config
+
+    return Config(dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1), **optim_wrapper)))
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch):
+    """CUDA reported available (and bf16 supported) on this CPU machine."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
+
+
+@pytest.mark.parametrize('asked, dtype, loss_scale', [
+    (dict(), 'float16', 'dynamic'),  # autocast's default: fp16 needs a dynamic loss scale
+    (dict(dtype='bfloat16'), 'bfloat16', 1.0),  # bf16 has fp32's range: no scaling
+    (dict(dtype='float16', loss_scale=512.0), 'float16', 512.0),  # the config's scale kept
+])
+def test_amp_builds_an_amp_wrapper_in_the_configs_dtype(fake_cuda, notes, asked, dtype,
+                                                        loss_scale):
+    from mmengine.optim import build_optim_wrapper
+
+    from tools import train
+
+    cfg = train.merge_args(amp_cfg(**asked), train.parse_args(['x.py', '--amp']))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert (cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == (dtype, loss_scale)
+    assert notes == [f'AMP: {dtype}, loss scale {loss_scale}']
+    wrapper = build_optim_wrapper(torch.nn.Linear(2, 1), cfg.optim_wrapper)
+    assert wrapper.cast_dtype == getattr(torch, dtype)  # what autocast will use
+    assert wrapper._scale_update_param == (None if loss_scale == 'dynamic' else loss_scale)
+
+
+def test_amp_dtype_key_and_bf16_fallback(fake_cuda, notes, monkeypatch):
+    from tools import train
+
+    cfg = amp_cfg()
+    cfg.amp_dtype = 'bfloat16'
+    cfg = train.merge_args(cfg, train.parse_args(['x.py', '--amp']))
+    assert (cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == ('bfloat16', 1.0)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: False)
+    cfg = train.merge_args(amp_cfg(dtype='bfloat16'), train.parse_args(['x.py', '--amp']))
+    assert (cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == ('float16', 'dynamic')
+    with pytest.raises(PodiumError, match="AMP dtype must be one of .*got 'int8'"):
+        train.merge_args(amp_cfg(dtype='int8'), train.parse_args(['x.py', '--amp']))
+    cfg = train.merge_args(amp_cfg(), train.parse_args(['x.py']))  # no --amp: untouched
+    assert 'type' not in cfg.optim_wrapper
+
+
+def test_amp_on_cpu_is_full_precision_with_one_line(notes, monkeypatch):
+    from tools import train
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    cfg = train.merge_args(amp_cfg(), train.parse_args(['x.py', '--amp']))
+    assert 'type' not in cfg.optim_wrapper
+    assert notes == ['--amp needs a CUDA device; training in full precision on the CPU.']
+    # a config that asks for AMP itself would fail in AmpOptimWrapper's CUDA assert: downgraded
+    notes.clear()
+    cfg = train.merge_args(amp_cfg(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=1.0),
+                           train.parse_args(['x.py']))
+    assert cfg.optim_wrapper.type == 'OptimWrapper' and set(cfg.optim_wrapper) == {
+        'type', 'optimizer'}
+    assert notes == ['AmpOptimWrapper in x.py needs a CUDA device; training in full precision '
+                     'on the CPU.']

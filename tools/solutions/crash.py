@@ -2,8 +2,9 @@
 
 train:     (demo data) -> extract train frames -> frame table + k-fold by video -> train each
            run x fold (class-balanced sampler, best checkpoint by validation AUC) -> curves.png
-inference: every test video through custom_modules.apis.infer_video, per run x fold ->
-           per-video CSVs -> weighted mean over runs and folds, aligned by (video, frame) ->
+inference: every test video through custom_modules.apis.infer_video, per run x fold, the
+           videos shared among N processes -> per-video CSVs -> weighted mean over runs
+           and folds, aligned by (video, frame) ->
            ``submission.csv`` (video,frame_id,pred) -> metrics when the test labels exist ->
            annotated videos on request.
 
@@ -143,32 +144,103 @@ def annotate_requested(m: Manifest) -> bool:
     return bool(m.get('annotate_videos', False))
 
 
-def inference_device(gpus: int) -> str:
+def inference_devices(gpus: int, workers: int) -> list[str]:
+    """The device of each of ``workers`` processes: ``cuda:i`` (one GPU each, round robin when
+    there are fewer GPUs) with CUDA and ``gpus >= 1``, else the CPU."""
     import torch
 
-    return 'cuda:0' if gpus >= 1 and torch.cuda.is_available() else 'cpu'
+    if gpus >= 1 and torch.cuda.is_available():
+        return [f'cuda:{i % torch.cuda.device_count()}' for i in range(workers)]
+    return ['cpu'] * workers
 
 
-def predict_fold(m: Manifest, run: Run, ckpt: Path, wd: Path, p: CrashPaths,
-                 device: str) -> dict:
-    """Every test video through ``infer_video`` with ``ckpt`` -> ``wd/test_preds/<stem>.csv``
-    (``--trust-checkpoints``: the file may be fully unpickled)."""
+def shards(videos: list[Path], n: int) -> list[list[Path]]:
+    """``videos`` dealt round robin to at most ``n`` non-empty shards (similar total lengths
+    when the list is sorted by size, as :func:`pending_videos` returns it)."""
+    n = max(1, min(n, len(videos)))
+    return [videos[i::n] for i in range(n)] if videos else []
+
+
+def pending_videos(out_dir: Path, videos: list[Path], key: str, force: bool) -> list[Path]:
+    """The videos still to predict into ``out_dir``, largest first.
+
+    Each per-video CSV is written atomically, so one that exists is complete: an interrupted
+    inference resumes with the videos it had not finished, whichever process had them. Its
+    CSVs count only for the same ``key`` (checkpoint, videos, options: ``progress.json``); with
+    another key or ``force``, every CSV is redone.
+    """
+    from custom_modules.utils.atomic import atomic_write_json
+
+    progress = out_dir / 'progress.json'
+    if force or not progress.is_file() or json.loads(progress.read_text()).get('key') != key:
+        for old in [*out_dir.glob('*.csv'), out_dir / 'done.json']:
+            old.unlink(missing_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(progress, {'key': key})
+    todo = [v for v in videos if not (out_dir / f'{v.stem}.csv').is_file()]
+    return sorted(todo, key=lambda v: -v.stat().st_size)
+
+
+def predict_shard(config: str, ckpt: str, cfg_options: dict | None, trust: bool, device: str,
+                  videos: list[Path], out_dir: Path, settings: dict, progress: bool,
+                  threads: int | None = None) -> None:
+    """One process's share: each video through ``infer_video`` -> ``out_dir/<stem>.csv``
+    (atomic). Picklable, for a spawned worker (``threads``: its CPU threads)."""
+    import custom_modules  # noqa: F401  (a spawned process: compat patches, registration)
     from custom_modules.apis import FrameCsv, FramePredictor, infer_video
 
-    settings = m.get('inference', {})
-    predictor = FramePredictor(run.config, ckpt, device=device,
-                               cfg_options=run.cfg_options or None,
-                               trust=[ckpt] if m.trust_checkpoints else ())
-    out_dir = wd / 'test_preds'
-    frames = 0
-    for video in p.test_video_files():
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    predictor = FramePredictor(config, ckpt, device=device, cfg_options=cfg_options,
+                               trust=[ckpt] if trust else ())
+    for video in videos:
         with FrameCsv(out_dir / f'{video.stem}.csv', 'frame_id,pred') as out:
-            result = infer_video(predictor, video, batch_size=settings.get('batch_size', 32),
-                                 write_rows=out.rows(),
-                                 frame_base=settings.get('frame_base', 0), progress=True)
-        frames += len(result.probs)
+            infer_video(predictor, video, batch_size=settings.get('batch_size', 32),
+                        write_rows=out.rows(), frame_base=settings.get('frame_base', 0),
+                        progress=progress)
+
+
+def predict_fold(m: Manifest, run: Run, ckpt: Path, wd: Path, p: CrashPaths, gpus: int,
+                 force: bool = False) -> dict:
+    """Every test video through ``infer_video`` with ``ckpt`` -> ``wd/test_preds/<stem>.csv``,
+    shared among N = ``gpus`` processes (one per GPU; without CUDA, N CPU processes), each
+    writing its videos' CSVs; the ensemble reads them by (video, frame_id). N <= 1: this
+    process. Resumable per video (:func:`pending_videos`). ``--trust-checkpoints``: the file
+    may be fully unpickled."""
+    import hashlib
+    import os
+
+    videos = p.test_video_files()
+    settings = m.get('inference', {})
+    out_dir = wd / 'test_preds'
+    what = [checkpoint_stamp(wd, ckpt).name, run.cfg_options, settings.get('frame_base', 0),
+            [(v.name, v.stat().st_size, v.stat().st_mtime_ns) for v in videos]]
+    key = hashlib.sha1(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+    parts = shards(pending_videos(out_dir, videos, key, force), gpus)
+    devices = inference_devices(gpus, len(parts))
+    common = dict(config=str(run.config), ckpt=str(ckpt), cfg_options=run.cfg_options or None,
+                  trust=m.trust_checkpoints, out_dir=out_dir, settings=settings)
+    if len(parts) == 1:
+        predict_shard(device=devices[0], videos=parts[0], progress=True, **common)
+    elif parts:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, (os.cpu_count() or 1) // len(parts))
+        print(f'{len(videos) - sum(map(len, parts))} video(s) already predicted; '
+              f'{sum(map(len, parts))} in {len(parts)} processes ({", ".join(devices)})',
+              flush=True)
+        with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context(
+                'spawn')) as pool:
+            jobs = [pool.submit(predict_shard, device=device, videos=part, progress=i == 0,
+                                threads=threads if device == 'cpu' else None, **common)
+                    for i, (device, part) in enumerate(zip(devices, parts))]
+            for job in jobs:
+                job.result()  # a worker's error, raised here
+    frames = sum(len(frame_scores(out_dir, [v])[0]) for v in videos)
     touch_marker(out_dir / 'done.json', json.dumps({'frames': frames}))
-    return {'frames': frames}
+    return {'frames': frames, **({'processes': len(parts)} if len(parts) > 1 else {})}
 
 
 def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
@@ -179,7 +251,6 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     videos = p.test_video_files() if p.test_videos.is_dir() else []
     if not videos:
         raise InputError(f'{m.name}: no test videos in {p.test_videos}')
-    device = inference_device(gpus)
     sources: list[tuple[Path, Run]] = []  # (per-video CSV folder, its run)
     for run in m.runs:
         for fold in m.folds:
@@ -188,7 +259,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
             marker = wd / 'test_preds' / 'done.json'
             pipe.stage(f'infer {run.name} fold{fold}',
                        stamped(lambda run=run, ckpt=ckpt, wd=wd: predict_fold(
-                           m, run, ckpt, wd, p, device), wd, ckpt),
+                           m, run, ckpt, wd, p, gpus, pipe.force), wd, ckpt),
                        inputs=[ckpt, *videos], outputs=[marker, checkpoint_stamp(wd, ckpt)])
             sources.append((wd / 'test_preds', run))
 

@@ -79,13 +79,14 @@ def run_logged(cmd: Sequence[str], log_file: Path, what: str, gpus: int = 1) -> 
 
 def train_command(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any],
                   resume: bool, auto_scale_lr: bool = False, seed: int | None = None,
-                  deterministic: bool = False) -> list[str]:
+                  deterministic: bool = False, amp: bool = False) -> list[str]:
     """The command line of one training (what a dry run prints, what :func:`train` runs).
 
-    ``seed`` and ``deterministic`` (the manifest's) become ``--seed N`` and ``--deterministic``.
+    ``seed``, ``deterministic`` and ``amp`` (the manifest's) become ``--seed N``,
+    ``--deterministic`` and ``--amp``.
     """
     extra = ['--work-dir', str(work_dir), *(['--resume'] if resume else []),
-             *(['--auto-scale-lr'] if auto_scale_lr else []),
+             *(['--auto-scale-lr'] if auto_scale_lr else []), *(['--amp'] if amp else []),
              *(['--seed', str(seed)] if seed is not None else []),
              *(['--deterministic'] if deterministic else []), *cfg_options_args(options)]
     return tool_command('train', [str(config)], gpus, extra)
@@ -93,9 +94,9 @@ def train_command(config: Path, work_dir: Path, gpus: int, options: Mapping[str,
 
 def train(config: Path, work_dir: Path, gpus: int, options: Mapping[str, Any], resume: bool,
           log_file: Path, auto_scale_lr: bool = False, seed: int | None = None,
-          deterministic: bool = False) -> None:
+          deterministic: bool = False, amp: bool = False) -> None:
     run_logged(train_command(config, work_dir, gpus, options, resume, auto_scale_lr, seed,
-                             deterministic), log_file, f'training {config.name}', gpus)
+                             deterministic, amp), log_file, f'training {config.name}', gpus)
 
 
 def test_command(config: Path, checkpoint: Path, work_dir: Path, gpus: int,

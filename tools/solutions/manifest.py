@@ -27,6 +27,7 @@ class Run:
     needs_boxes: bool = False
     pretrained: dict | None = None
     cfg_options: dict = field(default_factory=dict)
+    amp: bool | None = None  # this run's --amp (None: the manifest's ``amp``)
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Manifest:
     deterministic: bool = False  # every training gets --deterministic
     checkpoints: Path | None = None  # inference --checkpoints DIR: DIR/<run>/fold<k>.pth
     trust_checkpoints: bool = False  # inference --trust-checkpoints: full unpickle allowed
+    amp: bool = False  # every training gets --amp (a run's own ``amp`` wins)
+    sync_bn: bool = False  # every training gets sync_bn=torch (used with CUDA and > 1 process)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.raw.get(key, default)
@@ -87,6 +90,14 @@ def _parse_randomness(raw: dict[str, Any], where: str) -> tuple[int | None, bool
     return seed, deterministic
 
 
+def _parse_flag(raw: dict[str, Any], key: str, where: str, default: bool | None) -> bool | None:
+    """``raw[key]`` as True or False (``default`` when absent); anything else is an error."""
+    value = raw.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        raise ManifestError(f'{where}: {key} must be True or False, got {value!r}')
+    return value
+
+
 def load_manifest(solution: str, env: dict[str, str] | None = None) -> Manifest:
     """Read a manifest; ``DATA_ROOT``, ``WORK_DIR`` and ``FOLDS`` in ``env`` override it."""
     from mmengine.config import Config
@@ -122,11 +133,13 @@ def load_manifest(solution: str, env: dict[str, str] | None = None) -> Manifest:
                         weight=float(run.get('weight', 1.0)),
                         needs_boxes=bool(run.get('needs_boxes', False)),
                         pretrained=run.get('pretrained'),
-                        cfg_options=dict(run.get('cfg_options', {}))))
+                        cfg_options=dict(run.get('cfg_options', {})),
+                        amp=_parse_flag(run, 'amp', f'{where}: runs[{i}]', None)))
     names = [r.name for r in runs]
     if len(set(names)) != len(names):
         raise ManifestError(f'{where}: run names must be unique, got {names}')
     seed, deterministic = _parse_randomness(raw, where)
     return Manifest(name=name, path=path, flow=raw['flow'], data_root=data_root,
                     work_dir=work_dir, folds=folds, runs=runs, raw=raw, seed=seed,
-                    deterministic=deterministic)
+                    deterministic=deterministic, amp=_parse_flag(raw, 'amp', where, False),
+                    sync_bn=_parse_flag(raw, 'sync_bn', where, False))

@@ -49,7 +49,8 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     """Stage ``train <run> fold<k>``: tools/train.py, then curves.png and the ``done.json`` marker.
 
     ``wiring`` holds the flow's data options (lists, roots, classes); the run's pretrained
-    weights and then its own ``cfg_options`` go on top, so the manifest has the last word.
+    weights, the manifest's ``sync_bn`` and then the run's own ``cfg_options`` go on top, so
+    the manifest has the last word. The manifest's ``amp`` (or the run's) adds ``--amp``.
     An interrupted run (no marker yet) resumes from its last checkpoint unless ``--force``.
     Returns the marker, which later stages take as their input.
     """
@@ -60,11 +61,13 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
 
     def arguments() -> dict[str, Any]:
         """launch.train's arguments, decided when the stage runs (or is planned)."""
+        sync_bn = {'sync_bn': 'torch'} if m.sync_bn else {}
         return dict(config=run.config, work_dir=wd, gpus=gpus,
-                    options={**wiring, **pretrained_options(m, run), **run.cfg_options},
+                    options={**wiring, **pretrained_options(m, run), **sync_bn,
+                             **run.cfg_options},
                     resume=not pipe.force and not done.exists(),  # continue an interrupted run
                     auto_scale_lr=m.get('auto_scale_lr', False), seed=m.seed,
-                    deterministic=m.deterministic)
+                    deterministic=m.deterministic, amp=m.amp if run.amp is None else run.amp)
 
     def do_train() -> dict:
         kwargs = arguments()

@@ -51,9 +51,13 @@ class ProgressiveUnfreezeHook(Hook):
     resumed run is frozen exactly as the interrupted one was. Parameters the optimizer does not
     hold yet are added to it with the first group's settings; every change is logged.
 
-    With several processes, DDP must be built with ``find_unused_parameters=True`` (frozen
-    parameters get no gradient): set ``model_wrapper_cfg = dict(type='MMDistributedDataParallel',
-    find_unused_parameters=True)``.
+    With several processes, DDP must be built with ``find_unused_parameters=True``: frozen
+    parameters get no gradient, and DDP otherwise waits for one. tools/train.py sets it when
+    this hook is configured (``custom_modules.engine.runner.allow_unused_parameters`` says why
+    this choice); a Runner built otherwise is refused. The freezing happens after DDP is built,
+    so DDP holds every parameter and all-reduces the unfrozen ones; a parameter that was
+    already frozen when DDP was built (a backbone's ``frozen_stages``) would never be
+    all-reduced once this hook unfreezes it, and is refused too.
 
     Args:
         schedule: ``{epoch: n_last_stages or 'all'}`` with 1-based epochs as logged (iterations
@@ -97,7 +101,25 @@ class ProgressiveUnfreezeHook(Hook):
                 'unless it is built with find_unused_parameters=True; add to the config: '
                 "model_wrapper_cfg = dict(type='MMDistributedDataParallel', "
                 'find_unused_parameters=True)')
+        if is_model_wrapper(model):
+            self._check_registered(model.module.get_submodule(self.module))
         self._apply(runner, (runner.epoch if self.by_epoch else runner.iter) + 1)
+
+    def _check_registered(self, part: nn.Module) -> None:
+        """Refuses parameters the schedule unfreezes that DDP left out (frozen when wrapped)."""
+        counts = list(self.schedule.values())
+        stages = find_stages(part, self.stages)
+        most = part if 'all' in counts else nn.ModuleList(
+            stages[len(stages) - max(counts, default=0):] if max(counts, default=0) else [])
+        unfrozen = {id(p) for p in most.parameters()}
+        left_out = [name for name, p in part.named_parameters()
+                    if id(p) in unfrozen and not p.requires_grad]
+        if left_out:
+            raise RuntimeError(
+                f'ProgressiveUnfreezeHook: {len(left_out)} parameter(s) of {self.module} '
+                f'({", ".join(left_out[:3])}...) were frozen when DDP was built, so their '
+                'gradients would never be all-reduced once unfrozen: let this hook do the '
+                'freezing (e.g. frozen_stages=-1 in the backbone)')
 
     def before_train_epoch(self, runner) -> None:
         if self.by_epoch:

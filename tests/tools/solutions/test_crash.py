@@ -204,3 +204,60 @@ def test_inference_from_supplied_checkpoints_gives_the_same_submission(trained, 
     assert out.returncode == 0, out.stdout[-5000:]
     assert ((tmp_path / 'work' / 'submission.csv').read_bytes()
             == (trained.work / 'submission.csv').read_bytes())
+
+
+@pytest.mark.slow
+def test_inference_in_two_processes_equals_one(trained, tmp_path):
+    """``inference.sh 2``: the test videos shared between 2 CPU processes give the rows of
+    ``inference.sh 1`` (the same per-video CSVs, the same submission)."""
+    one = run_cli([*INFERENCE, 'crash_demo'], env=trained.env, timeout=300)
+    assert one.returncode == 0, one.stdout[-5000:]
+    folds = [trained.work / 'tiny' / f'fold{k}' / 'test_preds' for k in (0, 1)]
+    expected = {p: p.read_bytes() for folder in folds for p in folder.glob('*.csv')}
+    submission = (trained.work / 'submission.csv').read_bytes()
+    assert len(expected) >= 4
+
+    two = run_cli(['bash', str(REPO_ROOT / 'inference.sh'), '2', 'crash_demo'],
+                  env={**trained.env, 'FORCE': '1'}, timeout=300)
+    assert two.returncode == 0, two.stdout[-5000:]
+    assert stage_status(two.stdout, 'infer tiny fold0') == 'ran'
+    assert 'in 2 processes (cpu, cpu)' in two.stdout
+    assert {p: p.read_bytes() for folder in folds for p in folder.glob('*.csv')} == expected
+    assert (trained.work / 'submission.csv').read_bytes() == submission
+
+
+def test_videos_are_shared_round_robin_among_the_processes(monkeypatch):
+    import torch
+
+    from tools.solutions.crash import inference_devices, shards
+
+    videos = [Path(f'v{i}.mp4') for i in range(5)]
+    assert shards(videos, 2) == [videos[0::2], videos[1::2]]
+    assert shards(videos[:1], 4) == [videos[:1]] and shards([], 3) == []
+    assert shards(videos, 0) == [videos]
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert inference_devices(2, 2) == ['cpu', 'cpu']
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
+    assert inference_devices(4, 3) == ['cuda:0', 'cuda:1', 'cuda:0']
+    assert inference_devices(0, 1) == ['cpu']
+
+
+def test_an_interrupted_inference_resumes_with_the_videos_left(tmp_path):
+    from tools.solutions.crash import pending_videos
+
+    videos = []
+    for i, size in enumerate((10, 30, 20)):
+        videos.append(tmp_path / f'v{i}.mp4')
+        videos[-1].write_bytes(b'x' * size)
+    out = tmp_path / 'test_preds'
+    assert pending_videos(out, videos, 'key1', force=False) == [videos[1], videos[2], videos[0]]
+    (out / 'v1.csv').write_text('frame_id,pred\n0,0.5\n')  # one video finished, then a kill
+    assert pending_videos(out, videos, 'key1', force=False) == [videos[2], videos[0]]
+    assert pending_videos(out, videos, 'key1', force=True) == [videos[1], videos[2], videos[0]]
+    assert not (out / 'v1.csv').exists()
+    (out / 'v1.csv').write_text('frame_id,pred\n0,0.5\n')
+    (out / 'done.json').write_text('{}')
+    # another checkpoint (or other videos, options): the old rows are not reused
+    assert len(pending_videos(out, videos, 'key2', force=False)) == 3
+    assert not (out / 'v1.csv').exists() and not (out / 'done.json').exists()

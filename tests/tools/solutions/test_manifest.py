@@ -92,3 +92,18 @@ def test_bad_seed_or_deterministic_names_the_file(tmp_path, body, message):
     with pytest.raises(ManifestError) as error:
         load_manifest(str(path), env={})
     assert str(error.value) == f'{path}: {message}'
+
+
+def test_amp_and_sync_bn_flags_of_the_manifest_and_its_runs(tmp_path):
+    config = "'configs/toy/tinyconvnet_1xb16-step-4e_synthetic-patterns-32px.py'"
+    body = (f"runs = [dict(name='a', kind='c', config={config}),\n"
+            f"        dict(name='b', kind='c', config={config}, amp=False)]\n"
+            'amp = True\nsync_bn = True')
+    m = load_manifest(str(write_manifest(tmp_path, body)), env={})
+    assert (m.amp, m.sync_bn) == (True, True)
+    assert [r.amp for r in m.runs] == [None, False]
+    m = load_manifest(str(write_manifest(tmp_path, '')), env={})
+    assert (m.amp, m.sync_bn) == (False, False)
+    path = write_manifest(tmp_path, "sync_bn = 'torch'")
+    with pytest.raises(ManifestError, match="sync_bn must be True or False, got 'torch'"):
+        load_manifest(str(path), env={})

@@ -18,7 +18,7 @@ def calls(monkeypatch, tmp_path):
     seen: dict[str, dict] = {}
 
     def fake_train(config, work_dir, gpus, options, resume, log_file, auto_scale_lr=False,
-                   seed=None, deterministic=False):
+                   seed=None, deterministic=False, amp=False):
         seen['train'] = dict(options)
         seen['train_seed'] = (seed, deterministic)
         Path(work_dir).mkdir(parents=True, exist_ok=True)
@@ -114,6 +114,24 @@ def test_every_training_gets_the_manifests_seed_and_determinism(monkeypatch, tmp
     assert len(commands) == 2
     for cmd in commands:
         assert cmd[cmd.index('--seed') + 1] == '0' and '--deterministic' in cmd
+
+
+def test_amp_and_sync_bn_reach_every_training_command_in_the_plan(tmp_path, capsys):
+    """The manifest's ``amp`` and ``sync_bn`` are on the planned command line; a run's own
+    ``amp`` wins over the manifest's."""
+    m, run = manifest(tmp_path, None)
+    other = Run('other', 'classifier', run.config, amp=False)
+    m.runs, m.amp, m.sync_bn = [run, other], True, True
+    pipe = Pipeline(dry_run=True)
+    for r in m.runs:
+        steps.train_step(m, pipe, r, 0, 2, {}, inputs=[])
+    lines = [line for line in capsys.readouterr().out.splitlines() if '$ ' in line]
+    assert len(lines) == 2, lines
+    assert '--amp' in lines[0] and 'sync_bn=torch' in lines[0]
+    assert '--amp' not in lines[1] and 'sync_bn=torch' in lines[1]
+    m.amp = m.sync_bn = False
+    assert '--amp' not in launch.shell_line(launch.train_command(run.config, tmp_path, 2, {},
+                                                                 False))
 
 
 def bare_manifest(tmp_path: Path, flow: str = 'localize', **raw) -> Manifest:

@@ -156,6 +156,25 @@ def test_ddp_without_find_unused_parameters_is_refused(monkeypatch):
         ProgressiveUnfreezeHook(schedule={1: 'all'}).before_train(_runner(wrapped))
 
 
+def test_parameters_frozen_before_ddp_was_built_are_refused(monkeypatch):
+    """DDP leaves out what was frozen when it wrapped the model: unfreezing those later would
+    train each rank's copy apart. Only what the schedule ever unfreezes counts."""
+    inner = nn.Module()
+    inner.backbone = TinyConvNet(num_stages=4)
+    wrapped = SimpleNamespace(find_unused_parameters=True, module=inner)
+    monkeypatch.setattr(progressive_unfreeze, 'is_model_wrapper', lambda m: m is wrapped)
+    for p in inner.backbone.stages[0].parameters():  # a backbone's frozen_stages=1
+        p.requires_grad = False
+    ProgressiveUnfreezeHook(schedule={2: 3}).before_train(_runner(wrapped))  # never stage 0
+    for p in inner.backbone.parameters():
+        p.requires_grad = True
+    for p in inner.backbone.stages[0].parameters():
+        p.requires_grad = False
+    with pytest.raises(RuntimeError, match=r'parameter\(s\) of backbone \(stages\.0\..*frozen '
+                       'when DDP was built'):
+        ProgressiveUnfreezeHook(schedule={2: 3, 4: 'all'}).before_train(_runner(wrapped))
+
+
 def test_schedule_in_iterations():
     model = nn.Module()
     model.backbone = TinyConvNet(num_stages=2, out_indices=(1, ))
