@@ -66,13 +66,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def list_weights(root: Path, solutions: list[str]) -> int:
     for entry in entries(root, solutions):
         w = entry.weight
-        print(f'{w.solution}/{w.run}: {entry.status}\n  file: {entry.path}\n'
-              f'  from: {entry.url or UNKNOWN_SOURCE}')
+        source = entry.url or (f'made here by `{w.make}`' if w.make else UNKNOWN_SOURCE)
+        print(f'{w.solution}/{w.run}: {entry.status}\n  file: {entry.path}\n  from: {source}')
     return 0
 
 
-def targets(root: Path, names: list[str], out_dir: str) -> dict[Path, str | None]:
-    """Target path -> source URL (None: no known source) for solutions and zoo file names."""
+def targets(root: Path, names: list[str], out_dir: str,
+            made: dict[Path, str] | None = None) -> dict[Path, str | None]:
+    """Target path -> source URL (None: no known source) for solutions and zoo file names;
+    ``made`` collects the files a command makes here instead (path -> command)."""
     unknown = [n for n in names if not is_solution(root, n) and not n.endswith('.pth')]
     if unknown:
         raise InputError(f'{", ".join(unknown)}: neither a solution in {root}/configs/solutions '
@@ -83,6 +85,8 @@ def targets(root: Path, names: list[str], out_dir: str) -> dict[Path, str | None
         for entry in entries(root, solutions):
             if entry.status != 'present':
                 found.setdefault(entry.path, entry.url)
+                if entry.weight.make and made is not None:
+                    made[entry.path] = entry.weight.make
     for name in (n for n in names if not is_solution(root, n)):
         path = (root / out_dir / Path(name).name).resolve()
         url = find_url(path.name)
@@ -103,8 +107,10 @@ def fetch_weights(args: argparse.Namespace, root: Path) -> int:
                              '-<8 hex>.pth), and no SOLUTION or FILE names')
         logger.info('%s verified', download(args.url, args.out, args.sha256, opts))
         return 0
-    todo = targets(root, args.names, args.out_dir)
-    failures = [f'{p}: no known source, put the file there by hand or use --url'
+    made: dict[Path, str] = {}
+    todo = targets(root, args.names, args.out_dir, made)
+    failures = [f'{p}: made here, not downloaded: run `{made[p]}` (install.sh does)' if p in made
+                else f'{p}: no known source, put the file there by hand or use --url'
                 for p, url in todo.items() if url is None]
     for path, url in todo.items():
         if url is None:

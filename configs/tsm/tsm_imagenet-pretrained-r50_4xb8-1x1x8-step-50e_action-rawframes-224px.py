@@ -28,5 +28,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
     clip_grad=dict(max_norm=20, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=32)  # 4 GPUs x 8 clips
+# --amp in fp16: mmaction's head computes its top-k accuracy through .numpy(), which has no bf16.
+amp_dtype = 'float16'
 
 default_hooks = dict(checkpoint=dict(interval=1, save_best='acc/top1', rule='greater'))

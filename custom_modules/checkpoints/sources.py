@@ -32,6 +32,7 @@ class Weight:
     file: str  # as written in the manifest (relative to the repository root)
     what: str
     url: str | None  # the manifest's own `url`, if any
+    make: str | None = None  # the command that makes the file here (converted weights), if any
 
 
 def name_sha256_prefix(name: str) -> str | None:
@@ -52,7 +53,8 @@ def manifest_weights(path: str | Path) -> list[Weight]:
         if not pre or not pre.get('file'):
             continue
         weights.append(Weight(solution, str(run.get('name', '?')), str(pre['file']),
-                              str(pre.get('what', osp.basename(pre['file']))), pre.get('url')))
+                              str(pre.get('what', osp.basename(pre['file']))), pre.get('url'),
+                              pre.get('make')))
     return weights
 
 

@@ -1,4 +1,4 @@
 from . import heads, losses  # noqa: F401  (registration)
-from .backbones import TinyConvNet
+from .backbones import EfficientNetLite, TinyConvNet
 
-__all__ = ['TinyConvNet']
+__all__ = ['EfficientNetLite', 'TinyConvNet']

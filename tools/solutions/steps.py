@@ -33,12 +33,14 @@ def pretrained_options(m: Manifest, run: Run) -> dict[str, Any]:
         return {}
     file = (REPO_ROOT / run.pretrained['file']).resolve()
     if not file.is_file():
+        get = (f'`{run.pretrained["make"]}` makes it here (install.sh runs it)'
+               if run.pretrained.get('make') else
+               f'no step downloads it; `python tools/checkpoints.py fetch {fetch_name(m, file)}` '
+               'downloads and verifies it, with `--mirror URL` behind a firewall')
         raise InputError(
             f'run {run.name} starts from pretrained weights that are not here: put '
-            f'{run.pretrained.get("what", "the weights file")} at {file} '
-            f'(no step downloads it; `python tools/checkpoints.py fetch {fetch_name(m, file)}` '
-            f'downloads and verifies it, with `--mirror URL` behind a firewall). To train from '
-            f'scratch instead, remove `pretrained` from the run {run.name!r} in {m.path}.')
+            f'{run.pretrained.get("what", "the weights file")} at {file} ({get}). To train '
+            f'from scratch instead, remove `pretrained` from the run {run.name!r} in {m.path}.')
     return {k: str(file) if v == '{file}' else v
             for k, v in run.pretrained.get('cfg_options', {}).items()}
 

@@ -1,3 +1,4 @@
+from .efficientnet_lite import EfficientNetLite
 from .tiny_convnet import TinyConvNet
 
-__all__ = ['TinyConvNet']
+__all__ = ['EfficientNetLite', 'TinyConvNet']
