@@ -48,6 +48,7 @@ def test_tsm_r50_trains_and_predicts(demo_manifest, tmp_path):
         s.rsplit('.', 1)[0] for s in test_stems]
 
 
+@pytest.mark.ops
 def test_faster_rcnn_r50_trains_and_predicts(demo_manifest, tmp_path):
     from tools.solutions.manifest import load_manifest
 

@@ -11,6 +11,7 @@ from tests.conftest import REPO_ROOT, run_cli, stage_status
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.ops  # trains and runs the Faster R-CNN
 def test_demo_train_and_inference(tmp_path):
     env = {'DATA_ROOT': str(tmp_path / 'demo'), 'WORK_DIR': str(tmp_path / 'work')}
     train = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', 'demo'], env=env, timeout=1200)
