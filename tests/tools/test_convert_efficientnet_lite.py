@@ -51,8 +51,9 @@ def test_checkpoints_list_and_fetch_name_the_converter(tmp_path, capsys, monkeyp
     """A made-here weight is listed with its command, and fetch points at it, not at a URL."""
     (tmp_path / 'configs' / 'solutions').mkdir(parents=True)
     (tmp_path / 'configs' / 'solutions' / 'sports_lite.py').write_text(
-        (repo_root / 'configs' / 'solutions' / 'sports_lite.py').read_text().replace(
-            "_base_ = './sports.py'", f"_base_ = '{repo_root}/configs/solutions/sports.py'"))
+        (repo_root / 'configs' / 'solutions' / 'sports_lite.py').read_text()
+        .replace("'./sports.py'", f"'{repo_root}/configs/solutions/sports.py'")
+        .replace("'../_base_/", f"'{repo_root}/configs/_base_/"))
     assert checkpoints.main(['--root', str(tmp_path), 'list', 'sports_lite']) == 0
     shown = capsys.readouterr().out
     assert 'sports_lite/lite0: missing' in shown
