@@ -5,17 +5,14 @@ import csv
 
 import pytest
 
+from tests.bench.conftest import load_bench
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow  # a real dry run (a subprocess that imports the stack)
 
 
 def test_small_set_is_sports_shaped_and_passes_the_dry_run(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location('bench_dry_run', REPO_ROOT / 'bench/dry_run.py')
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench('dry_run')
     from custom_modules.demo_data.sports_demo import generate
 
     generate(tmp_path / 'demo')

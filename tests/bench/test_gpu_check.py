@@ -6,13 +6,13 @@ step, the mmcv op routes are compared, and a 2-process gloo run stands in for NC
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 
 import pytest
 
+from tests.bench.conftest import load_bench
 from tests.conftest import REPO_ROOT, run_cli
 
 BENCH = REPO_ROOT / 'bench'
@@ -23,10 +23,7 @@ PREINSTALLED = {'torch', 'torchvision', 'numpy', 'opencv-python', 'opencv-python
 
 @pytest.fixture(scope='module')
 def gpu_check():
-    spec = importlib.util.spec_from_file_location('bench_gpu_check', BENCH / 'gpu_check.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench('gpu_check')
 
 
 @pytest.mark.slow

@@ -1,19 +1,15 @@
 """bench/transfer.py: the scoring of each arm against the hidden test labels, by id."""
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
+from tests.bench.conftest import load_bench
 from tests.conftest import REPO_ROOT
 
 
 @pytest.fixture(scope='module')
 def bench():
-    spec = importlib.util.spec_from_file_location('bench_transfer', REPO_ROOT / 'bench/transfer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench('transfer')
 
 
 def test_scores_match_by_id_with_baselines(tmp_path, bench):
