@@ -7,6 +7,8 @@ A new rule type is a small dataclass registered with ``@register_rule('name')`` 
 Besides its own keys, any rule may carry ``group='name'`` (:data:`COMMON_KEYS`): consecutive rules
 of one group all read the prediction as it was before the group, and where several change it
 the last one in list order wins (see :func:`~custom_modules.postprocess.apply.apply_rules`).
+It may also carry ``grid=dict(param=[values])``: values of its numeric parameters to search on
+the out-of-fold predictions (:mod:`~custom_modules.postprocess.grid`); checked here, not passed on.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from typing import Any
 from mmengine.registry import Registry
 
 from .base import PostprocessError, Rule
+from .grid import GRID_KEY, check_grid
 
-COMMON_KEYS = ('group',)
+COMMON_KEYS = ('group', GRID_KEY)
 """Config keys any rule may carry, handled here rather than by each rule type."""
 
 
@@ -35,6 +38,7 @@ def _rule_class(cfg: Any, registry: Registry) -> type[Rule]:
 def make_rule(cfg: Any, registry: Registry) -> Rule:
     """The rule of one config dict, its keys checked but not yet bound to the class lists."""
     rule_cls = _rule_class(cfg, registry)
+    check_grid(cfg, rule_cls)
     kwargs = {k: v for k, v in cfg.items() if k != 'type' and k not in COMMON_KEYS}
     group = cfg.get('group')
     if group is not None and (not isinstance(group, str) or not group.strip()):
