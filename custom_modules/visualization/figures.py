@@ -8,8 +8,8 @@ from typing import Any
 from custom_modules.utils.atomic import atomic_write_bytes
 
 
-def save_png(fig: Any, out: str | Path, dpi: int = 100) -> Path:
-    """Render ``fig`` to PNG, close it, and replace ``out`` in one step; returns ``out``."""
+def png_bytes(fig: Any, dpi: int = 100) -> bytes:
+    """Render ``fig`` to PNG bytes in memory and close it."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -17,7 +17,12 @@ def save_png(fig: Any, out: str | Path, dpi: int = 100) -> Path:
         fig.savefig(buffer, format='png', dpi=dpi)
     finally:
         plt.close(fig)  # figures left open pile up over a long run of plots
-    return atomic_write_bytes(out, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_png(fig: Any, out: str | Path, dpi: int = 100) -> Path:
+    """Render ``fig`` to PNG, close it, and replace ``out`` in one step; returns ``out``."""
+    return atomic_write_bytes(out, png_bytes(fig, dpi))
 
 
 def pyplot():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from custom_modules.utils.atomic import atomic_write_text
+from custom_modules.utils.atomic import atomic_write_json, atomic_write_text
 from custom_modules.utils.errors import RunFailed
 
 
@@ -39,10 +40,22 @@ class StageRecord:
     """What happened to one stage, for the summary table."""
 
     name: str
-    status: str  # ran | skipped | failed; in a dry run: will run | will skip
+    status: str  # ran | skipped | failed | interrupted; in a dry run: will run | will skip
     seconds: float
     metrics: dict[str, float] = field(default_factory=dict)
     note: str = ''
+
+
+def _plain(value: object) -> object:
+    """A metric as a JSON value: numbers (numpy's too) as numbers, NaN/inf as None, else text."""
+    if hasattr(value, 'item') and callable(value.item):
+        try:
+            value = value.item()  # numpy scalar -> python number
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if isinstance(value, (bool, int, float, str)) or value is None else str(value)
 
 
 class StageFailed(RunFailed, RuntimeError):
@@ -82,8 +95,9 @@ class Pipeline:
             print(f'[podium] {name}: running', flush=True)
             try:
                 result = action() or {}
-            except Exception:
-                self.records.append(StageRecord(name, 'failed', time.monotonic() - t0))
+            except BaseException as err:  # Ctrl-C or a kill too: the table shows where it stopped
+                status = 'failed' if isinstance(err, Exception) else 'interrupted'
+                self.records.append(StageRecord(name, status, time.monotonic() - t0))
                 raise
             if metrics:
                 result = {**result, **metrics()}
@@ -103,6 +117,14 @@ class Pipeline:
                 print(f'    {line}', flush=True)
         self.records.append(record)
         return record
+
+    def save(self, path: Path) -> Path:
+        """The records as JSON, a list of ``{name, status, seconds, metrics, note}`` (atomic):
+        ``<work_dir>/stages_<mode>.json``, which the run report shows."""
+        return atomic_write_json(path, [
+            {'name': r.name, 'status': r.status, 'seconds': round(r.seconds, 3),
+             'metrics': {str(k): _plain(v) for k, v in r.metrics.items()}, 'note': r.note}
+            for r in self.records])
 
     def summary(self) -> str:
         """The stage table: name, status, time, metrics."""
