@@ -8,6 +8,8 @@ Outputs (all in `out_dir`, written only when every input is valid):
   stem (relative to the rawframes root), `total_frames` = the real count from the extraction
   record. `train_fold{k}_oversampled.txt`, `train_all_oversampled.txt`: each line repeated by
   its class multiplier.
+- `train_ids.txt`: the train.csv `video_filename` of each `train_all.txt` line, same order (the
+  ids of the out-of-fold predictions).
 - `test.txt` (sample_submission order, label -1 = unknown: score it with a dump, not a metric)
   and `test_ids.txt` (the sample_submission ids, same order: line i of one is line i of the other).
 - `split.json`: seed, folds, class counts per fold, and the fold of every video.
@@ -16,6 +18,8 @@ Outputs (all in `out_dir`, written only when every input is valid):
   their train/val split follows the video folds. Images carry `video` (stem) and `frame_id`.
 - `det_test.json` (boxes CSV and sample_submission given): every test frame as a COCO image
   with no annotations, in test-list order, for the detector's inference.
+- `det_oof_fold{k}.json` (boxes CSV given): every frame of the fold-k validation videos, made as
+  `det_test.json` is, for the fold-k detector's out-of-fold predictions (the rules judged on OOF).
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from custom_modules.utils.atomic import staged_outputs
 from custom_modules.utils.validation import Problems, read_class_list, read_table, report_duplicates
 
 from .action_boxes import build_coco, coco_frames, write_coco
-from .folds import fold_summary, stratified_folds
+from .folds import fold_summary, report_rare_classes, stratified_folds
 from .frame_records import FrameRecord, load_frame_records
 
 VIDEO_COL, CLASS_COL = 'video_filename', 'class'
@@ -159,6 +163,9 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
         _check_videos(df, train_csv, records, root, problems)
         if not problems and len(df) < folds:
             problems.add(train_csv, None, f'{len(df)} videos cannot make {folds} folds')
+        elif len(df) >= folds:
+            report_rare_classes(df[CLASS_COL], [(train_csv, int(n)) for n in df['_line']], folds,
+                                problems, skip=set(df[CLASS_COL]) - set(class_list))
     test = None
     test_records: dict[str, FrameRecord] = {}
     if sample_submission is not None:
@@ -183,6 +190,7 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
     with staged_outputs(out_dir) as out:
         out.write_lines('classes.txt', class_list)
         out.write_lines('train_all.txt', lines)
+        out.write_lines('train_ids.txt', df[VIDEO_COL])
         if oversample:
             out.write_lines('train_all_oversampled.txt', _repeat(lines, mult))
         for k in range(folds):
@@ -200,6 +208,10 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
             write_coco(out, det, video_folds, folds)
             if test is not None:
                 out.write_json('det_test.json', coco_frames(test['stem'], test_records, det),
+                               indent=None)
+            for k in range(folds):  # the fold-k detector never trained on these videos
+                val_stems = [s for s, f in zip(stems, fold_of.tolist()) if f == k]
+                out.write_json(f'det_oof_fold{k}.json', coco_frames(val_stems, records, det),
                                indent=None)
         out.write_json('split.json', {
             'seed': seed,

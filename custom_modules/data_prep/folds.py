@@ -4,9 +4,16 @@ Written here (not sklearn) so that a seed gives the same split on every machine 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections import Counter
+from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import numpy as np
+
+from custom_modules.utils.validation import Problems, list_some
+
+TYPO_CUTOFF = 0.8  # difflib similarity above which a rare class is named as a likely typo
 
 
 def _class_members(labels: Sequence) -> list[np.ndarray]:
@@ -81,3 +88,45 @@ def fold_summary(labels: Sequence, folds: np.ndarray, k: int) -> dict[str, list[
         str(c): np.bincount(folds[labels == c], minlength=k).tolist()
         for c in sorted(set(labels.tolist()))
     }
+
+
+def likely_typo(name: str, candidates: Collection[str]) -> str | None:
+    """The candidate closest to ``name`` (case-insensitive) when it is close: a likely typo."""
+    lowered = {c.lower(): c for c in candidates if c != name}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=TYPO_CUTOFF)
+    return lowered[close[0]] if close else None
+
+
+def report_rare_classes(labels: Sequence[str], where: Sequence[tuple[str | Path, int | None]],
+                        k: int, problems: Problems, skip: Collection[str] = ()) -> list[str]:
+    """Every class with fewer samples than ``k`` folds is a problem: stratified k-fold cannot put
+    it in every fold (and a single row is often a typo that would silently become a class).
+
+    Args:
+        labels: One class name per sample.
+        where: ``(file, line)`` of each sample (line None: the file is the sample).
+        k: The number of folds.
+        problems: Where each rare class is added, at its first row, naming all its rows and the
+            closest class with enough samples when one is close (:func:`likely_typo`).
+        skip: Labels reported otherwise (not in the class list, empty).
+
+    Returns:
+        The rare classes, sorted.
+    """
+    labels = [str(label) for label in labels]
+    counts = Counter(labels)
+    common = [c for c, n in counts.items() if n >= k]
+    rare = sorted(c for c, n in counts.items() if n < k and c not in skip and c != '')
+    for cls in rare:
+        rows = [w for label, w in zip(labels, where) if label == cls]
+        files = {str(f) for f, _ in rows}
+        shown = (f'line(s) {list_some([line for _, line in rows])}' if len(files) == 1 and
+                 rows[0][1] is not None else
+                 list_some([f if line is None else f'{f}:{line}' for f, line in rows]))
+        typo = likely_typo(cls, common)
+        advice = (f'did you mean {typo!r}? (a likely typo)' if typo else
+                  'fix the label, add samples or use fewer folds (manifest preprocess.folds)')
+        problems.add(rows[0][0], rows[0][1],
+                     f'class {cls!r} has {counts[cls]} sample(s), fewer than the {k} folds '
+                     f'(stratified k-fold cannot put it in every fold), at {shown}; {advice}')
+    return rare

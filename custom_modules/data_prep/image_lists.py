@@ -10,6 +10,8 @@ Outputs (all in `out_dir`, written only when every input is valid):
 - `train.txt`/`val.txt` (holdout) or `train_fold{k}.txt`/`val_fold{k}.txt` (k-fold), and
   `train_all.txt`: `relative/path.jpg label` lines, MMPretrain CustomDataset's `ann_file` format
   with `data_prefix` = the image folder.
+- `train_ids.txt`: the id of each `train_all.txt` line (the CSV's `image_id`; a class folder's
+  `class/file` path), same order: out-of-fold predictions are keyed by it.
 - `test.txt` (`path -1`, -1 = unknown) and `test_ids.txt` (the test CSV's ids, same order).
 - `split.json`: seed, method, class counts per split, the split of every image.
 """
@@ -23,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from custom_modules.utils.atomic import staged_outputs
-from custom_modules.utils.images import check_image, index_images, list_images
+from custom_modules.utils.image_check import report_unreadable
+from custom_modules.utils.images import index_images, list_images
 from custom_modules.utils.validation import Problems, read_class_list, read_table, report_duplicates
 
-from .folds import fold_summary, holdout, stratified_folds
+from .folds import fold_summary, holdout, report_rare_classes, stratified_folds
 
 ID_COL, LABEL_COL = 'image_id', 'label'
 TEST_LABEL = -1
@@ -43,8 +46,9 @@ class ImageLists:
 
 
 def _resolve(ids: pd.Series, lines: pd.Series, folder: Path, index: dict[str, str], file: Path,
-             problems: Problems, decode: bool) -> pd.Series:
-    """Relative image paths for `ids`; reports missing, ambiguous and unreadable images."""
+             problems: Problems, to_check: list) -> pd.Series:
+    """Relative image paths for `ids`; reports missing and ambiguous images, and adds the found
+    ones to `to_check` (image, file, line) for one check of them all."""
     paths = ids.map(lambda i: index.get(i, None))
     missing = paths.isna() & (ids != '')
     for image_id, line in zip(ids[missing], lines[missing]):
@@ -54,23 +58,17 @@ def _resolve(ids: pd.Series, lines: pd.Series, folder: Path, index: dict[str, st
         problems.add(file, int(line), f'image id {image_id!r} matches several files; '
                      'give the extension')
     ok = paths.notna() & ~ambiguous
-    for rel, line in zip(paths[ok], lines[ok]):
-        reason = check_image(folder / rel, decode)
-        if reason:
-            problems.add(file, int(line), f'{folder / rel}: {reason}')
+    to_check.extend((folder / rel, file, int(line)) for rel, line in zip(paths[ok], lines[ok]))
     return paths
 
 
-def _from_folder(folder: Path, problems: Problems, decode: bool) -> pd.DataFrame:
+def _from_folder(folder: Path, problems: Problems, to_check: list) -> pd.DataFrame:
     """Samples of a class-per-sub-folder layout: path `class/file`, label `class`."""
     classes = sorted(d.name for d in folder.iterdir() if d.is_dir()) if folder.is_dir() else []
     if not classes:
         problems.add(folder, None, 'no class sub-folders found')
     rows = [(f'{cls}/{rel}', cls) for cls in classes for rel in list_images(folder / cls)]
-    for path, _ in rows:
-        reason = check_image(folder / path, decode)
-        if reason:
-            problems.add(folder / path, None, reason)
+    to_check.extend((folder / path, folder / path, None) for path, _ in rows)
     return pd.DataFrame(rows, columns=['path', LABEL_COL])
 
 
@@ -79,7 +77,8 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
                    classes: Sequence[str] | str | Path | None = None,
                    valid_size: float | None = None, folds: int | None = None, seed: int = 0,
                    test_csv: str | Path | None = None, test_dir: str | Path | None = None,
-                   decode: bool = False, check_only: bool = False) -> ImageLists:
+                   decode: bool = True, decode_cache: str | Path | None = None,
+                   check_only: bool = False) -> ImageLists:
     """Builds classification lists (see the module docstring for the files).
 
     Args:
@@ -93,7 +92,9 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
         seed: Split seed.
         test_csv: CSV with `image_id` for the test list (images in `test_dir`).
         test_dir: Folder of the test images.
-        decode: Fully decode every image (slow; default reads headers only).
+        decode: Fully decode every image, in parallel (default; False reads headers only,
+            which misses truncated data). :mod:`custom_modules.utils.image_check`.
+        decode_cache: JSON cache of decode results by path, size and mtime (None: none).
         check_only: Only check the inputs (a preflight): write nothing; the result has the
             class list and no files.
 
@@ -106,6 +107,7 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
         raise ValueError('give exactly one of train_csv (with image_dir) and folder')
     out_dir = Path(out_dir)
     problems = Problems()
+    to_check: list[tuple[Path, Path, int | None]] = []
     if train_csv is not None:
         train_csv, image_dir = Path(train_csv), Path(image_dir or '.')
         src = train_csv
@@ -116,10 +118,10 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
             if not image_dir.is_dir():
                 problems.add(image_dir, None, 'image folder not found')
             df['path'] = _resolve(df[ID_COL], df['_line'], image_dir, index, train_csv,
-                                  problems, decode)
+                                  problems, to_check)
     else:
         src = Path(folder)
-        df = _from_folder(src, problems, decode)
+        df = _from_folder(src, problems, to_check)
         df['_line'] = None
     if isinstance(classes, (str, Path)):
         class_list = read_class_list(classes, problems)
@@ -134,6 +136,11 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
                          f'label {name!r} is not in the class list')
         if folds is not None and len(df) < folds:
             problems.add(src, None, f'{len(df)} images cannot make {folds} folds')
+        elif folds is not None:
+            where = ([(src, int(line)) for line in df['_line']] if train_csv is not None
+                     else [(src / path, None) for path in df['path']])
+            report_rare_classes(df[LABEL_COL], where, folds, problems,
+                                skip=set(df[LABEL_COL]) - set(class_list))
     test = None
     if test_csv is not None:
         test_csv, test_dir = Path(test_csv), Path(test_dir or '.')
@@ -142,7 +149,8 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
             report_duplicates(test, ID_COL, test_csv, problems)
             test_index = index_images(test_dir) if test_dir.is_dir() else {}
             test['path'] = _resolve(test[ID_COL], test['_line'], test_dir, test_index, test_csv,
-                                    problems, decode)
+                                    problems, to_check)
+    report_unreadable(to_check, problems, decode, decode_cache)
     problems.raise_if_any()
     if check_only:
         return ImageLists(out_dir, class_list, pd.DataFrame(), [])
@@ -152,6 +160,7 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
     with staged_outputs(out_dir) as out:
         out.write_lines('classes.txt', class_list)
         out.write_lines('train_all.txt', lines)
+        out.write_lines('train_ids.txt', df[ID_COL] if ID_COL in df else df['path'])
         if valid_size is not None:
             is_val = holdout(df[LABEL_COL], valid_size, seed)
             df['split'] = np.where(is_val, 'val', 'train')

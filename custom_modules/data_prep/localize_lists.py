@@ -22,10 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from custom_modules.utils.atomic import staged_outputs
+from custom_modules.utils.image_check import report_unreadable
 from custom_modules.utils.images import image_size, is_image_name
 from custom_modules.utils.validation import NA_TOKENS, Problems, read_class_list
 
-from .folds import fold_summary, stratified_folds
+from .folds import fold_summary, report_rare_classes, stratified_folds
 
 BOX_FIELDS = ('xmin', 'ymin', 'xmax', 'ymax')
 
@@ -100,7 +101,9 @@ def _sorted_classes(tokens: set[str]) -> list[str]:
 def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
                      classes: Sequence[str] | str | Path | None = None, folds: int = 5,
                      seed: int = 0, test_dir: str | Path | None = None,
-                     clip_boxes: bool = False, check_only: bool = False) -> LocalizeTable:
+                     clip_boxes: bool = False, decode: bool = True,
+                     decode_cache: str | Path | None = None,
+                     check_only: bool = False) -> LocalizeTable:
     """Builds the localisation table (see the module docstring for the files).
 
     Args:
@@ -111,6 +114,8 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
         seed: Split seed.
         test_dir: Folder of test images (no boxes) for `test.csv`.
         clip_boxes: Clip boxes to the image instead of reporting them.
+        decode: Fully decode every image, in parallel (default; False reads headers only).
+        decode_cache: JSON cache of decode results by path, size and mtime (None: none).
         check_only: Only check the inputs (a preflight): write nothing; the result has the
             class list and no files.
 
@@ -120,11 +125,14 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     problems = Problems()
     rows = []
+    readable: list[tuple[Path, Path, None]] = []  # decoded all at once, below
     for image_id, img in _pair_files(data_dir, problems, need_txt=True):
         txt = data_dir / f'{image_id}.txt'
         size = image_size(img)
         if isinstance(size, str):
             problems.add(img, None, size)
+        else:
+            readable.append((img, img, None))
         box = _read_box(txt, problems) if txt.is_file() else None
         if box is None or isinstance(size, str):
             continue
@@ -150,6 +158,9 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
             problems.add(data_dir / f'{image_id}.txt', 1, f'class {cls!r} is not in the class list')
     if len(table) and len(table) < folds:
         problems.add(data_dir, None, f'{len(table)} images cannot make {folds} folds')
+    else:
+        report_rare_classes(table['cls'], [(data_dir / f'{i}.txt', 1) for i in table['image_id']],
+                            folds, problems, skip=set(table['cls']) - set(class_list))
     test = None
     if test_dir is not None:
         test_rows = []
@@ -159,7 +170,9 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
                 problems.add(img, None, size)
             else:
                 test_rows.append((image_id, img.name, *size))
+                readable.append((img, img, None))
         test = pd.DataFrame(test_rows, columns=['image_id', 'file', 'width', 'height'])
+    report_unreadable(readable, problems, decode, decode_cache)
     problems.raise_if_any()
     if check_only:
         return LocalizeTable(out_dir, class_list, table, [])

@@ -24,6 +24,7 @@ from custom_modules.data_prep.image_lists import prepare_images  # noqa: E402
 from custom_modules.data_prep.localize_lists import prepare_localize  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
+from custom_modules.utils.image_check import decode_cache_for  # noqa: E402
 from custom_modules.utils.validation import parse_multipliers  # noqa: E402
 
 
@@ -73,7 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     split.add_argument('--folds', type=int, help='stratified k-fold')
     i.add_argument('--test-csv', type=Path, help='image_id column: test list and order')
     i.add_argument('--test-dir', type=Path, help='folder of the test images')
-    i.add_argument('--decode', action='store_true', help='fully decode every image (slow)')
+    i.add_argument('--decode', action=argparse.BooleanOptionalAction, default=True,
+                   help='fully decode every image, in parallel (default; --no-decode reads '
+                   'headers only and misses truncated files)')
     _add_common(i, folds=None)
 
     loc = sub.add_parser('localize', help='single-object box table, k-fold')
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace) -> list[Path]:
         return prepare_images(
             args.out_dir, train_csv=args.train_csv, image_dir=args.image_dir, folder=args.folder,
             classes=args.classes, valid_size=args.valid_size, folds=args.folds, seed=args.seed,
-            test_csv=args.test_csv, test_dir=args.test_dir, decode=args.decode).files
+            test_csv=args.test_csv, test_dir=args.test_dir, decode=args.decode,
+            decode_cache=decode_cache_for(args.image_dir or args.folder)).files
     return prepare_localize(args.data_dir, args.out_dir, classes=args.classes, folds=args.folds,
                             seed=args.seed, test_dir=args.test_dir,
                             clip_boxes=args.clip_boxes).files

@@ -2,10 +2,11 @@
 
 ``train.sh`` and ``inference.sh`` call :func:`preflight` before any extraction or training: the
 solution's data contract (files, columns, empty or header-only CSVs, duplicate ids, NaN or unknown
-labels, ids without media, unreadable media by a cheap probe), the manifest (configs that build in
-their scope, folds), the rules against the class lists, pretrained weights or trained checkpoints,
-the output folder, free disk against the frames to be written, N against the visible GPUs and a
-free rendezvous port. Every problem is reported together (file, row, what to do), exit status 2.
+labels, ids without media, videos by a cheap probe, every image fully decoded; a class too rare
+for the folds), the manifest (configs that build in their scope, folds), the rules against the
+class lists, pretrained weights or trained checkpoints, the output folder, free disk against the
+frames to be written, N against the visible GPUs and a free rendezvous port. Every problem is
+reported together (file, row, what to do), exit status 2.
 """
 from __future__ import annotations
 
@@ -190,6 +191,7 @@ def check_sports(c: Check) -> None:
 
 def check_localize(c: Check) -> None:
     from custom_modules.data_prep.localize_lists import prepare_localize
+    from custom_modules.utils.image_check import decode_cache_for
 
     from .localize import LocalizePaths
 
@@ -197,7 +199,9 @@ def check_localize(c: Check) -> None:
     settings = c.m.get('preprocess', {})
     table = guard(c, lambda: prepare_localize(
         p.train_dir, p.lists, classes=p.classes_file, folds=settings.get('folds', 5),
-        test_dir=p.test_dir, clip_boxes=settings.get('clip_boxes', False), check_only=True))
+        test_dir=p.test_dir, clip_boxes=settings.get('clip_boxes', False),
+        decode=settings.get('decode', True), decode_cache=decode_cache_for(p.root),
+        check_only=True))
     c.m.facts['classes'] = table.classes if table is not None else []
     check_runs(c, c.m.runs)
 

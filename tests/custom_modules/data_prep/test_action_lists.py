@@ -27,6 +27,8 @@ def test_action_folds_oversampling_test_list_and_split(action_data):
     assert read_lines(out / 'classes.txt') == CLASSES == result.classes
     all_lines = read_lines(out / 'train_all.txt')
     assert all_lines[0] == 'train_000 10 0' and all_lines[19] == 'train_019 29 3'
+    ids = read_lines(out / 'train_ids.txt')  # train.csv's video_filename, line for line
+    assert len(ids) == len(all_lines) and ids[0] == 'train_000.mp4' and ids[19] == 'train_019.mp4'
     seen_val = []
     for k in range(5):
         train, val = read_lines(out / f'train_fold{k}.txt'), read_lines(out / f'val_fold{k}.txt')
@@ -107,6 +109,7 @@ def test_action_boxes_to_coco_per_fold(action_data, fake_record, write_csv):
     out = d['tmp'] / 'lists'
     result = prepare_action(d['train_csv'], d['raw'], out, folds=4, seed=0, boxes_csv=boxes,
                             det_classes=det_classes, sample_submission=d['sub'])
+    frames = {line.split()[0]: int(line.split()[1]) for line in read_lines(out / 'train_all.txt')}
     test_coco = pycocotools.COCO(str(out / 'det_test.json'))
     test_imgs = test_coco.loadImgs(test_coco.getImgIds())
     assert len(test_imgs) == 12 + 31 + 7 and not test_coco.getAnnIds()
@@ -128,6 +131,13 @@ def test_action_boxes_to_coco_per_fold(action_data, fake_record, write_csv):
         for im in train['images']:
             assert result.video_folds[im['video']] != k
         assert len(val['images']) + len(train['images']) == 4
+        # Every frame of the fold's validation videos, for the fold-k detector's OOF boxes.
+        oof = json.loads((out / f'det_oof_fold{k}.json').read_text())
+        want = {(stem, t) for stem, f in result.video_folds.items() if f == k
+                for t in range(1, frames[stem] + 1)}
+        assert [(im['video'], im['frame_id']) for im in oof['images']] == sorted(want)
+        assert oof['images'][0]['file_name'] == '{}/img_00001.jpg'.format(*min(want))
+        assert not oof['annotations'] and oof['categories'] == coco.dataset['categories']
     assert read_lines(out / 'det_classes.txt') == ['person', 'scooter']
 
 
@@ -218,3 +228,19 @@ def test_lists_load_in_openmmlab_datasets(action_data, write_csv):
     assert info['img_path'] == str(d['raw'] / 'train_000/img_00002.jpg')
     assert info['instances'][0]['bbox'] == [4.0, 6.0, 30.0, 40.0]
     assert info['instances'][0]['bbox_label'] == 0
+
+
+def test_action_a_class_too_rare_for_the_folds_stops_the_lists(action_data, write_csv):
+    d = action_data
+    rows = [line.split(',') for line in read_lines(d['train_csv'])[1:]]
+    rows[4][1] = 'fal_down'  # train_004, line 6: a typo of fall_down (left with 4 = folds)
+    rows[9][1] = 'new_class'  # line 11: one sample, nothing close
+    train = write_csv(d['tmp'] / 'typo.csv', ['video_filename', 'class'], rows)
+    out = d['tmp'] / 'out'
+    with pytest.raises(DataError) as err:
+        prepare_action(train, d['raw'], out, folds=4)
+    text = str(err.value)
+    assert "typo.csv:6: class 'fal_down' has 1 sample(s), fewer than the 4 folds" in text
+    assert "at line(s) [6]; did you mean 'fall_down'?" in text
+    assert "typo.csv:11: class 'new_class' has 1 sample(s)" in text
+    assert files_in(out) == []

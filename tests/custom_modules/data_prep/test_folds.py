@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from custom_modules.data_prep.folds import fold_summary, grouped_folds, holdout, stratified_folds
+from custom_modules.data_prep.folds import (
+    fold_summary,
+    grouped_folds,
+    holdout,
+    likely_typo,
+    report_rare_classes,
+    stratified_folds,
+)
+from custom_modules.utils.validation import Problems
 
 
 def test_stratified_folds_balanced_deterministic_and_seeded():
@@ -32,3 +40,32 @@ def test_holdout_takes_the_fraction_of_each_class():
     assert val[:8].sum() == 2 and val[8:].sum() == 1
     with pytest.raises(ValueError):
         holdout(labels, 1.5, seed=0)
+
+
+def test_every_rare_class_is_named_with_its_rows_and_a_likely_typo():
+    labels = ['move_up'] * 5 + ['move_down'] * 5 + ['move_dwon', 'move_diagonal', 'Move_Up',
+                                                    'move_diagonal', 'ghost']
+    where = [('train.csv', line) for line in range(2, 2 + len(labels))]
+    problems = Problems()
+    rare = report_rare_classes(labels, where, 5, problems, skip={'ghost'})
+    assert rare == ['Move_Up', 'move_diagonal', 'move_dwon']  # all at once; 'ghost' skipped
+    found = {p.message.split("'")[1]: p for p in problems.items}
+    typo = found['move_dwon']
+    assert typo.line == 12 and "did you mean 'move_down'" in typo.message
+    assert "did you mean 'move_up'" in found['Move_Up'].message  # case-insensitive
+    diagonal = found['move_diagonal']
+    assert (diagonal.file, diagonal.line) == ('train.csv', 13)
+    assert 'has 2 sample(s), fewer than the 5 folds' in diagonal.message
+    assert 'line(s) [13, 15]' in diagonal.message and 'did you mean' not in diagonal.message
+    assert 'preprocess.folds' in diagonal.message
+    assert likely_typo('move_diagonal', ['move_down', 'move_up']) is None
+
+
+def test_rare_classes_of_a_folder_layout_name_their_files():
+    problems = Problems()
+    report_rare_classes(['a', 'a', 'b'], [('d/a/1.png', None), ('d/a/2.png', None),
+                                          ('d/b/1.png', None)], 2, problems)
+    assert [str(p) for p in problems.items] == [
+        "d/b/1.png: class 'b' has 1 sample(s), fewer than the 2 folds (stratified k-fold cannot "
+        "put it in every fold), at ['d/b/1.png']; fix the label, add samples or use fewer folds "
+        "(manifest preprocess.folds)"]

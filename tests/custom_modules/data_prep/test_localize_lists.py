@@ -56,3 +56,23 @@ def test_check_only_writes_nothing_and_gives_the_classes(tmp_path, write_image):
     with pytest.raises(DataError, match=r"3\.txt:1: class 'z' is not in the class list"):
         prepare_localize(data, out, classes=['x', 'y'], folds=2, check_only=True)
     assert not out.exists()
+
+
+def test_truncated_images_and_rare_classes_are_all_reported(tmp_path, write_image):
+    data = tmp_path / 'data'
+    for i in range(7):
+        write_image(data / f'{i}.png', size=(40, 30), seed=i)
+        (data / f'{i}.txt').write_text(f'{"xy"[i % 2] if i < 6 else "yy"} 1 1 20 20\n')
+    write_image(tmp_path / 'test' / 'q.jpg')
+    for path in (data / '2.png', tmp_path / 'test' / 'q.jpg'):
+        path.write_bytes(path.read_bytes()[:-40])  # header intact, pixels cut
+    with pytest.raises(DataError) as err:
+        prepare_localize(data, tmp_path / 'out', folds=3, test_dir=tmp_path / 'test',
+                         check_only=True)
+    text = str(err.value)
+    assert f'{data / "2.png"}: unreadable image' in text and 'q.jpg: unreadable image' in text
+    assert "6.txt:1: class 'yy' has 1 sample(s), fewer than the 3 folds" in text
+    assert "did you mean 'y'" not in text  # 'yy' vs 'y' is not close enough to guess
+    (data / '6.txt').write_text('y 1 1 20 20\n')
+    prepare_localize(data, tmp_path / 'out', folds=3, test_dir=tmp_path / 'test', decode=False,
+                     check_only=True)  # headers only: the cut files pass

@@ -138,7 +138,9 @@ def test_idempotent_force_stale_and_foreign(tmp_path, caplog):
     assert stale_reason(out, 0) is None and generate(out) is False
     (out / 'train_boxes.csv').unlink()
     assert 'train_boxes.csv' in stale_reason(out, 0)
-    assert generate(out) is True and (out / 'train_boxes.csv').is_file()
+    with pytest.raises(FileExistsError, match="removed \\['train_boxes.csv'\\]"):
+        generate(out)  # removed by someone (a run without boxes?): refused
+    assert generate(out, force=True) is True and (out / 'train_boxes.csv').is_file()
     assert 'seed 0, not 3' in stale_reason(out, 3)
 
     foreign = tmp_path / 'mine'

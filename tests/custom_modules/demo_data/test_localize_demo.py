@@ -42,7 +42,9 @@ def test_deterministic_idempotent_and_prepared(tmp_path):
     assert stale_reason(a, seed=4, p=SMALL) == 'made with seed 3, not 4'
     (a / 'train' / 'synthetic_train_000.txt').write_text('disc 0 0 1 1\n')
     assert 'changed' in stale_reason(a, seed=3, p=SMALL)
-    assert generate(a, seed=3, p=SMALL) is True  # stale: rebuilt
+    with pytest.raises(FileExistsError, match='synthetic_train_000.txt'):
+        generate(a, seed=3, p=SMALL)  # changed by someone: refused
+    assert generate(a, seed=3, p=SMALL, force=True) is True  # forced: rebuilt
     table = prepare_localize(a / 'train', tmp_path / 'lists', classes=a / 'classes.txt',
                              folds=3, test_dir=a / 'test')
     assert len(table.table) == 12 and table.classes == list(CLASSES)

@@ -21,7 +21,9 @@ def test_layout_determinism_and_idempotence(tmp_path, dir_bytes):
     assert len(list((a / 'train').iterdir())) == sum(TRAIN_COUNTS)
     assert not generate(a, seed=3)  # complete: left alone
     (a / 'train.csv').write_text('changed')
-    assert generate(a, seed=3) and dir_bytes(a) == dir_bytes(b)  # stale: regenerated
+    with pytest.raises(FileExistsError, match='was changed since'):
+        generate(a, seed=3)  # changed by someone: refused
+    assert generate(a, seed=3, force=True) and dir_bytes(a) == dir_bytes(b)  # forced
 
 
 def test_foreign_folder_is_not_touched(tmp_path):

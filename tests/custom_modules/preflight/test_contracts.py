@@ -48,7 +48,7 @@ def test_action_data_that_fits_gives_its_facts(tmp_path):
     train, train_csv, sub = action_files(tmp_path, 'v1.mp4,b\nv2.avi,a\nv3,b\n')
     problems = Problems()
     facts = check_action_data(train_csv, sub, tmp_path / 'train', tmp_path / 'test', problems,
-                              oversample={'a': 2}, folds=3)
+                              oversample={'a': 2}, folds=1)  # 'a' once: too rare for 2 folds
     assert not problems, messages(problems)
     assert facts.classes == ['a', 'b']
     assert facts.train_videos == train  # matched by stem: v2.avi, 'v3' without extension
@@ -175,3 +175,20 @@ def test_a_nan_id_is_reported_once(tmp_path):
                       tmp_path / 'train', tmp_path / 'test', problems, folds=1)
     train_rows = [p for p in problems.items if p.file.endswith('train.csv') and p.line == 2]
     assert [p.message for p in train_rows] == ["missing value (NaN) in column 'video_filename'"]
+
+
+def test_a_typo_in_the_action_demo_is_a_rare_class_with_classes_none(tmp_path):
+    """The issue's case: the demo's train.csv with one row labelled ``move_diagonal``, and no
+    class list (the real action manifest's default), used to train a 5-class model."""
+    from custom_modules.demo_data.action_demo import DemoParams, generate
+
+    demo = tmp_path / 'demo'
+    generate(demo, p=DemoParams(train_per_class=4, test_per_class=1, min_frames=8, max_frames=8))
+    lines = (demo / 'train.csv').read_text().splitlines()
+    lines[3] = lines[3].split(',')[0] + ',move_diagonal'
+    (demo / 'train.csv').write_text('\n'.join(lines) + '\n')
+    problems = Problems()
+    check_action_data(demo / 'train.csv', demo / 'sample_submission.csv', demo / 'train',
+                      demo / 'test', problems, classes_file=None, folds=3)
+    assert [(p.file, p.line) for p in problems.items] == [(str(demo / 'train.csv'), 4)]
+    assert "class 'move_diagonal' has 1 sample(s), fewer than the 3 folds" in messages(problems)[0]

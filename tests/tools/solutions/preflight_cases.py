@@ -79,6 +79,10 @@ ACTION = [
           r'\(first on line 4\)',
           r"train\.csv:\d+: no video 'no_such_video\.mp4'",
           r'synthetic_train_005\.mp4: unreadable video']),
+    Case('a typo becomes a rare class without a class list (issue 17)',
+         lambda r: edit_line(r / 'train.csv', 5, 'synthetic_train_003.mp4,move_diagonal'),
+         [r"train\.csv:5: class 'move_diagonal' has 1 sample\(s\), fewer than the 4 folds"],
+         overrides={'inputs': {'classes': None}}),
     Case('rule naming a class the data does not have', lambda r: None,
          [r"postprocess_rules\[0\]: .*then 'fall_down' is not a known class"],
          overrides={'postprocess_rules': [dict(
@@ -127,6 +131,15 @@ def sports_all_at_once(root: Path) -> None:
     garbage(first(root / 'train', train.read_text().splitlines()[6].split(',')[0] + '.*'))
 
 
+def sports_damaged(root: Path) -> None:
+    """Two images cut short (their headers still read) and a typo of a class: all named."""
+    train = root / 'train.csv'
+    for line in (4, 5):
+        image = first(root / 'train', train.read_text().splitlines()[line - 1].split(',')[0] + '.*')
+        image.write_bytes(image.read_bytes()[:-200])
+    edit_line(train, 6, edit_cell(train, 6, 'h_strips'))
+
+
 def edit_cell(path: Path, line: int, label: str) -> str:
     image_id = path.read_text().splitlines()[line - 1].split(',')[0]
     return f'{image_id},{label}'
@@ -144,6 +157,11 @@ SPORTS = [
           r"train\.csv:3: label 'curling' is not in the class list",
           r'train\.csv:\d+: duplicate image_id',
           r'train\.csv:7: .*unreadable image']),
+    Case('truncated images and a typo of a class (issue 17)', sports_damaged,
+         [r'train\.csv:4: .*unreadable image \(image file is truncated',
+          r'train\.csv:5: .*unreadable image',
+          r"train\.csv:6: class 'h_strips' has 1 sample\(s\).*did you mean 'h_stripes'"],
+         overrides={'inputs': {'classes': None}}),
 ]
 
 
