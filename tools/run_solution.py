@@ -1,16 +1,19 @@
 """Run a solution manifest: ``train`` (data -> models) or ``inference`` (models -> submission).
 
     python tools/run_solution.py train|inference [--solution action] [--gpus N] [--force]
-        [--dry-run] [--checkpoints DIR [--trust-checkpoints]]   (the last two: inference only)
+        [--dry-run] [--resume-anyway] (train only)
+        [--checkpoints DIR [--trust-checkpoints]]   (the last two: inference only)
 
 ``train.sh N [SOLUTION]`` and ``inference.sh N [SOLUTION]`` call this. N is the number of GPUs;
 without CUDA, N CPU processes over gloo (0 or 1: one plain process). Environment: DATA_ROOT,
-WORK_DIR, FOLDS (e.g. ``0,1,2``), FORCE=1 (redo every stage), PORT (rendezvous port).
+WORK_DIR, FOLDS (e.g. ``0,1,2`` or ``all``), FORCE=1 (redo every stage), RESUME_ANYWAY=1, PORT
+(rendezvous port). One run per work folder: ``<work_dir>/.podium.lock`` (a second run exits 2).
 Every run starts with the preflight (``tools/solutions/preflight.py``: every problem at once, exit
 2, before anything costly); ``--dry-run`` then prints the plan and runs nothing. What the run
-prints is kept in ``<work_dir>/logs/``. ``--checkpoints DIR``: inference from files trained
-elsewhere, ``DIR/<run>/fold<k>.pth`` (or ``DIR/<run>.pth`` for every fold) instead of the
-training's own work_dir.
+prints is kept in ``<work_dir>/logs/``; at its end (a failed one too) the stage table goes to
+``<work_dir>/stages_<mode>.json`` and the run report to ``<work_dir>/report.html``.
+``--checkpoints DIR``: inference from files trained elsewhere, ``DIR/<run>/fold<k>.pth`` (or
+``DIR/<run>.pth`` for every fold) instead of the training's own work_dir.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ if __package__ in (None, ''):  # run as a script: make the repo root importable
 from custom_modules.compat import TRUST_HINT_ENV  # noqa: E402
 from custom_modules.utils.cli import run_cli  # noqa: E402
 from custom_modules.utils.errors import InputError  # noqa: E402
+from custom_modules.utils.workdir_lock import holder_note, work_dir_lock  # noqa: E402
+from custom_modules.visualization.report import ReportSource, save_source, write_report  # noqa: E402
 from tools.solutions.manifest import Manifest, ManifestError, load_manifest  # noqa: E402
 from tools.solutions.preflight import preflight  # noqa: E402
 from tools.solutions.stages import Pipeline, console_log  # noqa: E402
@@ -61,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='check everything (the preflight), then print the plan: each stage '
                         'with whether it would run and why, and the exact commands; runs and '
                         'writes nothing but its log')
+    parser.add_argument('--resume-anyway', action='store_true',
+                        default=os.environ.get('RESUME_ANYWAY') == '1',
+                        help='train only: resume interrupted runs even when their inputs (lists, '
+                        'classes, config, weights, seed) changed since their checkpoints were '
+                        'made; without it such a run restarts, its old outputs moved aside '
+                        '(also RESUME_ANYWAY=1)')
     parser.add_argument('--checkpoints', type=Path, metavar='DIR',
                         help='inference only: the checkpoints to predict with, '
                         'DIR/<run>/fold<k>.pth or DIR/<run>.pth (every fold), instead of the '
@@ -105,16 +116,45 @@ def runner_trust_hint(mode: str) -> Iterator[None]:
             os.environ[TRUST_HINT_ENV] = saved
 
 
+def hold_work_dir(work_dir: Path, dry_run: bool) -> contextlib.AbstractContextManager:
+    """The work folder's lock for the whole run: a second run on it refuses (exit 2); a dry
+    run takes none and only says who holds it (custom_modules/utils/workdir_lock.py)."""
+    if dry_run:
+        note = holder_note(work_dir)
+        if note:
+            print(note, flush=True)
+        return contextlib.nullcontext()
+    return work_dir_lock(work_dir)
+
+
+def record_run(manifest: Manifest, mode: str, pipe: Pipeline) -> None:
+    """``<work_dir>/stages_<mode>.json``, then ``report.html`` (also after a failed stage).
+
+    The report only reads what the run left: a problem with it is printed, never raised, so it
+    can neither fail a good run nor hide why a run failed.
+    """
+    try:
+        pipe.save(Path(manifest.work_dir) / f'stages_{mode}.json')
+        source = ReportSource(manifest.work_dir, manifest.name, Path(manifest.data_root).resolve(),
+                              manifest.flow, manifest.get('inference', {}).get('threshold', 0.5))
+        save_source(source)
+        print(f'[podium] run report: {write_report(source).resolve()}', flush=True)
+    except Exception as err:  # noqa: BLE001 (the run's own outcome matters more; said below)
+        print(f'[podium] run report not written: {type(err).__name__}: {err}', flush=True)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Runs the flow named by the arguments; errors propagate (see ``main``)."""
     args = parse_args(argv)
     t0 = time.monotonic()
     manifest = load_manifest(args.solution)
     apply_checkpoint_args(manifest, args)
+    manifest.resume_anyway = args.resume_anyway and args.mode == 'train'
     train, inference = flow_functions(manifest)
     pipe = Pipeline(force=args.force, dry_run=args.dry_run)
     what = f'{args.mode} {manifest.name}' + (' (dry run)' if args.dry_run else '')
-    with console_log(manifest.work_dir, args.mode, args.dry_run):
+    with hold_work_dir(manifest.work_dir, args.dry_run), \
+            console_log(manifest.work_dir, args.mode, args.dry_run):
         print(f'[podium] {what}: data {manifest.data_root}, outputs {manifest.work_dir}, folds '
               f'{manifest.folds}, {args.gpus} process(es)', flush=True)
         if manifest.checkpoints is not None:
@@ -131,6 +171,8 @@ def run(argv: list[str] | None = None) -> int:
         finally:
             if pipe.records:
                 print('\n' + pipe.summary(), flush=True)
+                if not args.dry_run:
+                    record_run(manifest, args.mode, pipe)
         if args.dry_run:
             print(f'[podium] {what}: all checks passed, nothing was run '
                   f'({time.monotonic() - t0:.1f} s)', flush=True)
