@@ -24,6 +24,7 @@ from custom_modules.engine.runner import (  # noqa: E402
 )
 from custom_modules.utils.cli import add_common_args, run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
+from custom_modules.utils.workdir_lock import work_dir_lock  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,10 +135,12 @@ def merge_args(cfg, args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = merge_args(load_config(args), args)
-    runner = build_runner(cfg)
-    runner.train()
-    del runner  # its DDP wrapper holds the process group: free it before the teardown
-    finish_distributed()
+    # One run per work_dir (rank 0 locks; under the solution runner, its lock covers this one).
+    with work_dir_lock(cfg.work_dir):
+        runner = build_runner(cfg)
+        runner.train()
+        del runner  # its DDP wrapper holds the process group: free it before the teardown
+        finish_distributed()
     return 0
 
 

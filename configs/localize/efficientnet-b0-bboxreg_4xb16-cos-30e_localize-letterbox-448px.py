@@ -40,9 +40,13 @@ default_hooks = dict(checkpoint=dict(save_best='loc/mIoU', rule='greater'))
 custom_hooks = [
     # EfficientNet 'b0' has 7 stages (stem, 5 MBConv groups, head conv): head only for epochs
     # 1-2, then the last 3 stages, the last 5 from epoch 6, everything from epoch 12.
-    dict(type='ProgressiveUnfreezeHook', module='backbone', schedule={3: 3, 6: 5, 12: 'all'}),
-    dict(type='EarlyStoppingHook', monitor='loc/mIoU', rule='greater', min_delta=0.002,
-         patience=6),
+    # Each newly unfrozen stage's updates ramp up over 50 iterations (warmup_iters); without
+    # pretrained weights (model.pretrained / init_cfg / load_from) nothing is frozen.
+    dict(type='ProgressiveUnfreezeHook', module='backbone', schedule={3: 3, 6: 5, 12: 'all'},
+         warmup_iters=50),
+    # Patience counts only after the LR warm-up and after the last unfreeze step's ramp.
+    dict(type='PhaseAwareEarlyStoppingHook', monitor='loc/mIoU', rule='greater',
+         min_delta=0.002, patience=6),
 ]
 # Frozen parameters get no gradient: DDP must allow unused parameters (several processes).
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)

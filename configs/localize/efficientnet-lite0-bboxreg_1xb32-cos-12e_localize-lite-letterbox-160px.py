@@ -35,7 +35,8 @@ default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1)
 # the last 3 layers from epoch 2, the last 4 from epoch 4: the stem and the first two block groups
 # keep their ImageNet filters (no backward pass through the large early maps: ~3x faster).
 custom_hooks = [
-    dict(type='ProgressiveUnfreezeHook', module='backbone', schedule={2: 3, 4: 4}),
-    dict(type='EarlyStoppingHook', monitor='loc/mIoU', rule='greater', min_delta=0.002,
-         patience=4),
+    dict(type='ProgressiveUnfreezeHook', module='backbone', schedule={2: 3, 4: 4},
+         warmup_iters=50),
+    dict(type='PhaseAwareEarlyStoppingHook', monitor='loc/mIoU', rule='greater',
+         min_delta=0.002, patience=4),
 ]

@@ -33,9 +33,12 @@ param_scheduler = [
 train_cfg = dict(max_epochs=40)
 auto_scale_lr = dict(base_batch_size=16)
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(max_keep_ckpts=1))
-# TinyConvNet has 4 stages: head only in epoch 1, the last 2 stages in epoch 2, then all.
+# TinyConvNet has no pretrained weights: the unfreeze hook sees that and trains it whole from
+# the first iteration (and logs so). Freezing a random backbone kept the class loss at ln 2 and
+# made the box loss jump at the unfreeze (issue 16). With weights (e.g. load_from) the schedule
+# applies: head only in epoch 1, the last 2 stages in epoch 2, then all.
 custom_hooks = [
     dict(type='ProgressiveUnfreezeHook', module='backbone', schedule={2: 2, 3: 'all'}),
-    dict(type='EarlyStoppingHook', monitor='loc/mIoU', rule='greater', min_delta=0.002,
-         patience=10),
+    dict(type='PhaseAwareEarlyStoppingHook', monitor='loc/mIoU', rule='greater',
+         min_delta=0.002, patience=10),
 ]

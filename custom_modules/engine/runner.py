@@ -157,11 +157,25 @@ def resolve_sync_bn(cfg, distributed: bool) -> None:
     rank0_note(f'sync_bn: skipped, {why}; BatchNorm stays per process')
 
 
+def add_epoch_seeding(cfg) -> None:
+    """Appends :class:`~custom_modules.engine.hooks.EpochSeedHook` to ``custom_hooks`` of a
+    config that trains, so a resumed run draws what the uninterrupted one would; a config opts
+    out with ``epoch_seeding = False``."""
+    if cfg.get('train_cfg') is None or cfg.get('epoch_seeding', True) is False:
+        return
+    hooks = list(cfg.get('custom_hooks') or [])
+    names = [h.get('type') if isinstance(h, dict) else type(h).__name__ for h in hooks]
+    if not any(str(getattr(n, '__name__', n)).split('.')[-1] == 'EpochSeedHook' for n in names):
+        cfg.custom_hooks = [*hooks, dict(type='EpochSeedHook')]
+
+
 def build_runner(cfg):
-    """``Runner.from_cfg`` unless the config names its own ``runner_type``."""
+    """``Runner.from_cfg`` unless the config names its own ``runner_type``; every training
+    reseeds per epoch (:func:`add_epoch_seeding`)."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
+    add_epoch_seeding(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

@@ -42,7 +42,9 @@ def test_unfreeze_under_ddp_all_reduces_the_unfrozen_parameters(tmp_path):
         f"_base_ = '{TOY_CONFIG}'\n"
         "custom_imports = dict(imports=['custom_modules', 'rank_snapshot_hook'], "
         'allow_failed_imports=False)\n'
-        "custom_hooks = [dict(type='ProgressiveUnfreezeHook', schedule={2: 'all'}),\n"
+        # the toy backbone is random: pretrained_only=False freezes it all the same
+        "custom_hooks = [dict(type='ProgressiveUnfreezeHook', schedule={2: 'all'},\n"
+        '                     pretrained_only=False),\n'
         "                dict(type='RankSnapshotHook')]\n"
         'train_cfg = dict(max_epochs=2)\n'
         "default_hooks = dict(checkpoint=dict(interval=10), logger=dict(interval=1))\n"

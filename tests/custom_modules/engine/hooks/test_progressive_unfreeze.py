@@ -54,7 +54,8 @@ def test_schedule_freezes_then_unfreezes_and_parameters_start_changing(toy_confi
     cfg.train_cfg.val_interval = 10
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10)
     cfg.optim_wrapper.optimizer.weight_decay = 0  # frozen tensors must stay bit-identical
-    cfg.custom_hooks = [dict(type='ProgressiveUnfreezeHook', schedule={2: 1, 3: 'all'})]
+    cfg.custom_hooks = [dict(type='ProgressiveUnfreezeHook', pretrained_only=False,
+                             schedule={2: 1, 3: 'all'})]
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
     snap = SnapshotHook()
@@ -82,7 +83,8 @@ def test_frozen_batchnorm_statistics_stay(toy_config, tmp_path):
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 10
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10)
-    cfg.custom_hooks = [dict(type='ProgressiveUnfreezeHook', schedule={5: 'all'})]
+    cfg.custom_hooks = [dict(type='ProgressiveUnfreezeHook', pretrained_only=False,
+                             schedule={5: 'all'})]
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
     before = copy.deepcopy(runner.model.backbone.stages[0][1].running_mean)
@@ -90,15 +92,21 @@ def test_frozen_batchnorm_statistics_stay(toy_config, tmp_path):
     assert torch.equal(before, runner.model.backbone.stages[0][1].running_mean)
 
 
+def frozen_anyway(**kwargs) -> ProgressiveUnfreezeHook:
+    """The hook on the randomly initialised TinyConvNet of these tests: freezing it anyway."""
+    return ProgressiveUnfreezeHook(pretrained_only=False, **kwargs)
+
+
 def _runner(model: nn.Module, epoch: int = 0, optim_wrapper=None, schedulers=None):
     return SimpleNamespace(model=model, epoch=epoch, iter=0, optim_wrapper=optim_wrapper,
-                           param_schedulers=schedulers, logger=logging.getLogger('test'))
+                           param_schedulers=schedulers, logger=logging.getLogger('test'),
+                           train_dataloader=range(10))
 
 
 def test_resumed_run_gets_the_state_of_its_epoch():
     model = nn.Module()
     model.backbone = TinyConvNet(num_stages=4)
-    hook = ProgressiveUnfreezeHook(schedule={3: 2, 6: 'all'})
+    hook = frozen_anyway(schedule={3: 2, 6: 'all'})
     assert [hook.trainable_at(e) for e in (1, 2, 3, 5, 6, 9)] == [0, 0, 2, 2, 'all', 'all']
     hook.before_train(_runner(model, epoch=4))  # resumed after 4 epochs: epoch 5 is next
     trainable = [all(p.requires_grad for p in s.parameters()) for s in model.backbone.stages]
@@ -111,7 +119,7 @@ def test_parameters_the_optimizer_lacks_are_added_with_the_schedulers():
     model.head = nn.Linear(2, 2)
     wrapper = OptimWrapper(torch.optim.SGD(model.head.parameters(), lr=0.1))
     scheduler = MultiStepLR(wrapper, milestones=[1], by_epoch=True)
-    hook = ProgressiveUnfreezeHook(schedule={2: 1})
+    hook = frozen_anyway(schedule={2: 1})
     runner = _runner(model, epoch=0, optim_wrapper=wrapper, schedulers=[scheduler])
     hook.before_train(runner)
     assert len(wrapper.optimizer.param_groups) == 1  # nothing trainable yet
@@ -140,20 +148,20 @@ def test_stages_are_found_for_the_common_backbones(backbone, count):
 
 def test_bad_schedules_and_too_many_stages_are_refused():
     with pytest.raises(ValueError, match='1-based'):
-        ProgressiveUnfreezeHook(schedule={0: 'all'})
+        frozen_anyway(schedule={0: 'all'})
     with pytest.raises(ValueError, match='stage count'):
-        ProgressiveUnfreezeHook(schedule={1: 'some'})
+        frozen_anyway(schedule={1: 'some'})
     model = nn.Module()
     model.backbone = TinyConvNet(num_stages=2, out_indices=(1, ))
     with pytest.raises(ValueError, match='3 stages asked for, backbone has 2'):
-        ProgressiveUnfreezeHook(schedule={1: 3}).before_train(_runner(model))
+        frozen_anyway(schedule={1: 3}).before_train(_runner(model))
 
 
 def test_ddp_without_find_unused_parameters_is_refused(monkeypatch):
     wrapped = SimpleNamespace(find_unused_parameters=False)
     monkeypatch.setattr(progressive_unfreeze, 'is_model_wrapper', lambda m: m is wrapped)
     with pytest.raises(RuntimeError, match='find_unused_parameters=True'):
-        ProgressiveUnfreezeHook(schedule={1: 'all'}).before_train(_runner(wrapped))
+        frozen_anyway(schedule={1: 'all'}).before_train(_runner(wrapped))
 
 
 def test_parameters_frozen_before_ddp_was_built_are_refused(monkeypatch):
@@ -165,20 +173,20 @@ def test_parameters_frozen_before_ddp_was_built_are_refused(monkeypatch):
     monkeypatch.setattr(progressive_unfreeze, 'is_model_wrapper', lambda m: m is wrapped)
     for p in inner.backbone.stages[0].parameters():  # a backbone's frozen_stages=1
         p.requires_grad = False
-    ProgressiveUnfreezeHook(schedule={2: 3}).before_train(_runner(wrapped))  # never stage 0
+    frozen_anyway(schedule={2: 3}).before_train(_runner(wrapped))  # never stage 0
     for p in inner.backbone.parameters():
         p.requires_grad = True
     for p in inner.backbone.stages[0].parameters():
         p.requires_grad = False
     with pytest.raises(RuntimeError, match=r'parameter\(s\) of backbone \(stages\.0\..*frozen '
                        'when DDP was built'):
-        ProgressiveUnfreezeHook(schedule={2: 3, 4: 'all'}).before_train(_runner(wrapped))
+        frozen_anyway(schedule={2: 3, 4: 'all'}).before_train(_runner(wrapped))
 
 
 def test_schedule_in_iterations():
     model = nn.Module()
     model.backbone = TinyConvNet(num_stages=2, out_indices=(1, ))
-    hook = ProgressiveUnfreezeHook(schedule={5: 'all'}, by_epoch=False)
+    hook = frozen_anyway(schedule={5: 'all'}, by_epoch=False)
     runner = _runner(model)
     hook.before_train(runner)
     hook.before_train_epoch(runner)  # epochs do not count
