@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--dump preds.pkl] [--work-dir DIR]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm] [--trust-checkpoint FILE]
+        [--tta]
 """
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ if __package__ in (None, ''):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import custom_modules  # noqa: E402,F401  (first: compat patches, then registration)
-from custom_modules.engine.runner import build_runner, finish_distributed, load_config  # noqa: E402
+from custom_modules.engine.runner import (  # noqa: E402
+    build_runner,
+    finish_distributed,
+    load_config,
+    rank0_note,
+)
+from custom_modules.engine.tta import apply_tta  # noqa: E402
 from custom_modules.utils.cli import add_common_args, run_cli  # noqa: E402
 from custom_modules.utils.errors import PodiumError  # noqa: E402
 
@@ -26,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--dump', metavar='PKL',
                         help='write every sample\'s prediction (with its metainfo, e.g. '
                         'sample_id) to this .pkl file')
+    parser.add_argument('--tta', action='store_true',
+                        help='test-time augmentation: wrap the model in the config\'s tta_model '
+                        'and test with its tta_pipeline (or tta_transforms inserted before the '
+                        'test pipeline\'s pack step); see configs/_base_/tta_flip.py')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -56,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg.resume = False
     if args.dump:
         add_dump(cfg, args.dump)
+    if args.tta:
+        rank0_note(apply_tta(cfg, args.config))
     runner = build_runner(cfg)
     runner.test()
     del runner  # its DDP wrapper holds the process group: free it before the teardown

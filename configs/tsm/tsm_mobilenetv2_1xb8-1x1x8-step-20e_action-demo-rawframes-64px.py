@@ -26,6 +26,9 @@ test_pipeline = [
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# `--tta`: multi-clip only (two interleaved clips, averaged by the head). The frames are squeezed
+# whole to 64 x 64, so there is nothing to crop, and no flip: move_left/move_right would swap.
+tta_pipeline = [dict(test_pipeline[0], twice_sample=True), *test_pipeline[1:]]
 loader = dict(num_workers=0, persistent_workers=False)
 train_dataloader = dict(
     **loader, dataset=dict(data_prefix=dict(img=rawframes), pipeline=train_pipeline,

@@ -1,4 +1,4 @@
-from . import heads, losses  # noqa: F401  (registration)
+from . import heads, losses, tta  # noqa: F401  (registration)
 from .backbones import EfficientNetLite, TinyConvNet
 
 __all__ = ['EfficientNetLite', 'TinyConvNet']

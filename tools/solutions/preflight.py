@@ -21,7 +21,7 @@ from custom_modules.utils.errors import PodiumError
 from custom_modules.utils.validation import DataError, Problems
 
 from .manifest import Manifest, Run
-from .steps import demo_data_pending, extract_options
+from .steps import demo_data_pending, demo_data_refusal, extract_options
 
 T = TypeVar('T')
 
@@ -51,8 +51,9 @@ def check_environment(c: Check) -> None:
         check_port(int(os.environ.get('PORT', '29500')), c.problems)
 
 
-def check_config_builds(run: Run, problems: Problems) -> None:
-    """The run's config parses, with its ``cfg_options``, and its model builds in its scope."""
+def check_config_builds(run: Run, problems: Problems, tta: bool = False) -> None:
+    """The run's config parses, with its ``cfg_options``, and its model builds in its scope;
+    with ``tta``, its test-time augmentation too (``tools/test.py --tta``)."""
     from mmengine.config import Config
     from mmengine.registry import MODELS, DefaultScope
 
@@ -64,6 +65,11 @@ def check_config_builds(run: Run, problems: Problems) -> None:
         scope = cfg.get('default_scope', 'mmengine')
         with DefaultScope.overwrite_default_scope(scope):
             MODELS.build(cfg.model)
+            if tta:
+                from custom_modules.engine.tta import apply_tta
+
+                apply_tta(cfg, str(run.config))
+                MODELS.build(cfg.model)
     except Exception as err:  # any failure to parse or build is the user's to see, named
         problems.add(run.config, None, f'run {run.name!r}: the config does not build '
                      f'({type(err).__name__}: {str(err).splitlines()[0][:300]})')
@@ -71,10 +77,11 @@ def check_config_builds(run: Run, problems: Problems) -> None:
 
 def check_runs(c: Check, runs: list[Run]) -> None:
     """Configs build; pretrained weights (train) or checkpoints (inference) are present."""
+    from .manifest import tta_of
     from .steps import checkpoint_for, pretrained_options
 
     for run in runs:
-        check_config_builds(run, c.problems)
+        check_config_builds(run, c.problems, tta=tta_of(c.m, run))
         try:
             if c.mode == 'train':
                 pretrained_options(c.m, run)
@@ -221,15 +228,19 @@ FLOW_CHECKS = {'action': check_action, 'crash': check_crash, 'sports': check_spo
                'localize': check_localize}
 
 
-def preflight(m: Manifest, mode: str, gpus: int) -> list[str]:
+def preflight(m: Manifest, mode: str, gpus: int, force: bool = False) -> list[str]:
     """Check everything at once; raise :class:`DataError` listing every problem (exit 2).
 
+    ``force`` (``--force``): demo data the user changed will be regenerated, not refused.
     Returns the notes to print (features switched off, the extraction estimate).
     """
     t0 = time.monotonic()
     c = Check(m, mode, gpus)
     check_environment(c)
     if demo_data_pending(m):  # only in a dry run: a run generates it first
+        refusal = demo_data_refusal(m, force)
+        if refusal is not None:  # what the generate stage would refuse with
+            c.problems.add(m.data_root, None, refusal)
         c.note(f'demo data is generated into {m.data_root} by the first stage; its contract is '
                'checked then')
     else:

@@ -38,6 +38,11 @@ val_pipeline = [
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 test_pipeline = val_pipeline
+# `--tta` (MMAction2's multi-view testing, as its TSM configs do): two interleaved 8-frame clips
+# (TSM's twice_sample) x three crops along the long side = 6 views a video, whose class
+# probabilities the recognizer averages itself (cls_head.average_clips='prob'): no tta_model.
+tta_pipeline = [dict(val_pipeline[0], twice_sample=True), *val_pipeline[1:3],
+                dict(type='ThreeCrop', crop_size=crop_size), *val_pipeline[4:]]
 
 train_dataloader = dict(
     batch_size=8,

@@ -2,6 +2,8 @@
 # Lists from `tools/data/preprocess.py crash` (`<video stem>/img_00001.jpg target` per line,
 # relative to the rawframes root). The solution runner sets the real paths per fold with
 # --cfg-options on the dataloaders (ann_file, data_prefix.img_path).
+_base_ = ['../tta_flip.py']  # `--tta`: each frame plus its mirror image (training flips too)
+
 dataset_type = 'CustomDataset'
 data_root = 'data/crash/'
 metainfo = dict(classes=('other', 'crush_moment'))

@@ -1,6 +1,8 @@
 # Single-object localisation images (data_prep/localize_lists.py's lists), letterboxed to
 # img_size: one class and one box per image. The solution runner points ann_file, data_prefix,
 # classes and fold at the data with --cfg-options.
+_base_ = ['../tta_flip.py']
+
 dataset_type = 'LocalizeDataset'
 data_root = 'data/localize/'
 img_size = 448
@@ -16,6 +18,9 @@ train_pipeline = [
     dict(type='BoxTarget'),
     dict(type='PackInputs', algorithm_keys=('gt_bbox', ), meta_keys=meta_keys),
 ]
+# `--tta`: BoxRandomFlip records the mirror in `box_affine`, so each view's box maps back to the
+# original image before MeanScoreTTA averages the boxes (mmpretrain's RandomFlip would not).
+tta_transforms = [[dict(type='BoxRandomFlip', prob=0.0), dict(type='BoxRandomFlip', prob=1.0)]]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Letterbox', size=img_size),

@@ -4,6 +4,8 @@
 # ann_file / data_prefix / classes at the data and fold with --cfg-options; the defaults below
 # are the holdout layout of `tools/data/preprocess.py images ... --out-dir data/sports/lists`.
 # The 384-px variant is sports_images-384px.py (this file with its crop and resize sizes changed).
+_base_ = ['../tta_flip.py']  # `--tta`: the test pipeline plus its mirror image
+
 dataset_type = 'CustomDataset'
 data_root = 'data/sports/'
 class_list = data_root + 'lists/classes.txt'
