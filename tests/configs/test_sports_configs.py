@@ -19,20 +19,23 @@ SPORTS = REPO_ROOT / 'configs' / 'sports'
 
 @pytest.fixture(scope='module')
 def lists(tmp_path_factory) -> Path:
-    """Four generated images (one per class) and their lists."""
+    """Eight generated images (two per class: a 2-fold split needs them) and their lists."""
     import cv2
     import numpy as np
 
     root = tmp_path_factory.mktemp('sports_images')
     rng = np.random.default_rng(0)
     rows = []
-    for i, label in enumerate(CLASSES):
-        (root / 'img').mkdir(exist_ok=True)
+    (root / 'img').mkdir(exist_ok=True)
+    for i, label in enumerate(CLASSES * 2):
         cv2.imwrite(str(root / 'img' / f'{i}.jpg'), render(label, rng))
         rows.append(f'{i},{label}')
     (root / 'train.csv').write_text('image_id,label\n' + '\n'.join(rows) + '\n')
     prepare_images(root / 'lists', train_csv=root / 'train.csv', image_dir=root / 'img',
                    folds=2)
+    # One image per class: the one batch of 4 that the configs train on.
+    train_all = (root / 'lists' / 'train_all.txt').read_text().splitlines()
+    (root / 'lists' / 'one_per_class.txt').write_text('\n'.join(train_all[:len(CLASSES)]) + '\n')
     return root
 
 
@@ -43,7 +46,7 @@ def one_iteration_cfg(config: str, root: Path, work_dir: Path) -> Config:
     cfg.model.head.num_classes = len(CLASSES)
     cfg.data_preprocessor.num_classes = len(CLASSES)
     cfg.train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
-    cfg.train_dataloader.dataset.update(ann_file=str(root / 'lists' / 'train_all.txt'),
+    cfg.train_dataloader.dataset.update(ann_file=str(root / 'lists' / 'one_per_class.txt'),
                                         data_prefix=str(root / 'img'),
                                         classes=str(root / 'lists' / 'classes.txt'))
     cfg.train_cfg.max_epochs = 1
@@ -87,6 +90,11 @@ def test_mobilenet_v3_small_trains_one_iteration(lists, tmp_path):
 def test_frozen_backbone_option(lists, tmp_path):
     """The unfreeze variant: epoch 1 trains the head only, the BN statistics stay put."""
     cfg = one_iteration_cfg('resnet50_4xb32-step-30e-unfreeze_sports-224px.py', lists, tmp_path)
+    # The manifest gives this backbone ImageNet weights; here it is random, and the hook freezes
+    # only pretrained backbones unless told otherwise.
+    for hook in cfg.custom_hooks:
+        if hook['type'] == 'ProgressiveUnfreezeHook':
+            hook['pretrained_only'] = False
     _, before, after = train_one_iteration(cfg)
     changed = [k for k in before
                if k.startswith('backbone.') and not torch.equal(before[k], after[k])]
