@@ -165,7 +165,7 @@ def run(argv: list[str] | None = None) -> int:
             with runner_trust_hint(args.mode):
                 if not args.dry_run:
                     generate_demo_data(manifest, pipe)
-                preflight(manifest, args.mode, args.gpus)
+                preflight(manifest, args.mode, args.gpus, force=args.force)
                 flow = train if args.mode == 'train' else inference
                 result = flow(manifest, args.gpus, pipe)
         finally:

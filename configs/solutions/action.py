@@ -30,6 +30,8 @@ auto_scale_lr = True
 # Every training gets --seed 0 --deterministic, as the origin trained (tools/train.py).
 seed = 0
 deterministic = True
+# tta = True: the TSMs predict with 2 clips x 3 crops (tools/test.py --tta); training then also
+# writes tta_oof.json, the out-of-fold accuracy without vs with it. A run's tta=False opts out.
 
 # torchvision's ImageNet ResNet-50 (resnet50-0676ba61.pth from the torchvision model zoo).
 resnet50 = dict(

@@ -24,6 +24,8 @@ folds = [0]  # FOLDS=0,1,2,3,4 trains every fold; inference averages them all
 # Scale each config's lr by (processes x batch) / its auto_scale_lr.base_batch_size.
 auto_scale_lr = True
 seed = 0  # every training gets --seed 0 (deterministic = True adds --deterministic)
+# tta = True: predict each image and its mirror image (tools/test.py --tta); training then also
+# writes tta_oof.json, the out-of-fold accuracy without vs with it. A run's tta=False opts out.
 
 # ImageNet weights in mmpretrain's layout (from mmpretrain's model zoo: configs/*/metafile.yml).
 backbone_init = {'model.backbone.init_cfg.type': 'Pretrained',

@@ -34,7 +34,7 @@ from custom_modules.utils.atomic import staged_outputs
 from custom_modules.utils.validation import Problems, read_class_list, read_table, report_duplicates
 
 from .action_boxes import build_coco, coco_frames, write_coco
-from .folds import fold_summary, report_rare_classes, stratified_folds
+from .folds import fold_summary, not_in_class_list, report_rare_classes, stratified_folds
 from .frame_records import FrameRecord, load_frame_records
 
 VIDEO_COL, CLASS_COL = 'video_filename', 'class'
@@ -98,7 +98,7 @@ def read_train_csv(train_csv: Path, classes: Sequence[str] | str | Path | None,
     known = set(class_list)
     unknown = ~df[CLASS_COL].isin(known) & (df[CLASS_COL] != '')
     for name, line in zip(df.loc[unknown, CLASS_COL], df.loc[unknown, '_line']):
-        problems.add(train_csv, int(line), f'class {name!r} is not in the class list')
+        problems.add(train_csv, int(line), not_in_class_list(name, class_list))
     df['stem'] = _stems(df[VIDEO_COL])
     return df, class_list
 
@@ -156,7 +156,7 @@ def prepare_action(train_csv: str | Path, rawframes_root: str | Path, out_dir: s
     problems = Problems()
     df, class_list = read_train_csv(train_csv, classes, problems)
     for name in sorted(set(oversample or {}) - set(class_list)):
-        problems.add(train_csv, None, f'oversample class {name!r} is not in the class list')
+        problems.add(train_csv, None, not_in_class_list(name, class_list, 'oversample class'))
     records: dict[str, FrameRecord] = {}
     if df is not None:
         records = load_frame_records(root, df['stem'])

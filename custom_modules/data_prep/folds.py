@@ -97,6 +97,14 @@ def likely_typo(name: str, candidates: Collection[str]) -> str | None:
     return lowered[close[0]] if close else None
 
 
+def not_in_class_list(name: str, classes: Collection[str], what: str = 'class') -> str:
+    """The problem of a label that a given class list lacks, naming the closest listed class
+    when one is close (a likely typo, as :func:`report_rare_classes` does)."""
+    typo = likely_typo(name, classes)
+    hint = f'; did you mean {typo!r}? (a likely typo)' if typo else ''
+    return f'{what} {name!r} is not in the class list{hint}'
+
+
 def report_rare_classes(labels: Sequence[str], where: Sequence[tuple[str | Path, int | None]],
                         k: int, problems: Problems, skip: Collection[str] = ()) -> list[str]:
     """Every class with fewer samples than ``k`` folds is a problem: stratified k-fold cannot put

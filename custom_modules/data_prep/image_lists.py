@@ -29,7 +29,7 @@ from custom_modules.utils.image_check import report_unreadable
 from custom_modules.utils.images import index_images, list_images
 from custom_modules.utils.validation import Problems, read_class_list, read_table, report_duplicates
 
-from .folds import fold_summary, holdout, report_rare_classes, stratified_folds
+from .folds import fold_summary, holdout, not_in_class_list, report_rare_classes, stratified_folds
 
 ID_COL, LABEL_COL = 'image_id', 'label'
 TEST_LABEL = -1
@@ -133,7 +133,7 @@ def prepare_images(out_dir: str | Path, *, train_csv: str | Path | None = None,
         unknown = ~df[LABEL_COL].isin(set(class_list)) & (df[LABEL_COL] != '')
         for name, line in zip(df.loc[unknown, LABEL_COL], df.loc[unknown, '_line']):
             problems.add(src, None if line is None else int(line),
-                         f'label {name!r} is not in the class list')
+                         not_in_class_list(name, class_list, 'label'))
         if folds is not None and len(df) < folds:
             problems.add(src, None, f'{len(df)} images cannot make {folds} folds')
         elif folds is not None:

@@ -26,7 +26,7 @@ from custom_modules.utils.image_check import report_unreadable
 from custom_modules.utils.images import image_size, is_image_name
 from custom_modules.utils.validation import NA_TOKENS, Problems, read_class_list
 
-from .folds import fold_summary, report_rare_classes, stratified_folds
+from .folds import fold_summary, not_in_class_list, report_rare_classes, stratified_folds
 
 BOX_FIELDS = ('xmin', 'ymin', 'xmax', 'ymax')
 
@@ -155,7 +155,7 @@ def prepare_localize(data_dir: str | Path, out_dir: str | Path, *,
         class_list = _sorted_classes(set(table['cls']))
     for image_id, cls in zip(table['image_id'], table['cls']):
         if cls not in class_list:
-            problems.add(data_dir / f'{image_id}.txt', 1, f'class {cls!r} is not in the class list')
+            problems.add(data_dir / f'{image_id}.txt', 1, not_in_class_list(cls, class_list))
     if len(table) and len(table) < folds:
         problems.add(data_dir, None, f'{len(table)} images cannot make {folds} folds')
     else:

@@ -67,7 +67,7 @@ def check_action_data(train_csv: Path, sample_submission: Path, train_videos: Pa
                       oversample: dict | None = None, folds: int = 5) -> ActionFacts:
     """train.csv, sample_submission.csv and the video folders of the action contract."""
     from custom_modules.data_prep.action_lists import read_test_csv, read_train_csv
-    from custom_modules.data_prep.folds import report_rare_classes
+    from custom_modules.data_prep.folds import not_in_class_list, report_rare_classes
     from custom_modules.utils.video import find_videos
 
     facts = ActionFacts()
@@ -86,8 +86,8 @@ def check_action_data(train_csv: Path, sample_submission: Path, train_videos: Pa
             report_rare_classes(df['class'], [(train_csv, int(n)) for n in df['_line']], folds,
                                 problems, skip=set(df['class']) - set(facts.classes))
     for name in sorted(set(oversample or {}) - set(facts.classes)):
-        problems.add(train_csv, None, f'oversample class {name!r} is not in the class list '
-                     '(manifest preprocess.oversample)')
+        problems.add(train_csv, None, not_in_class_list(name, facts.classes, 'oversample class')
+                     + ' (manifest preprocess.oversample)')
     test = read_test_csv(sample_submission, problems)
     if test is not None:
         facts.test_videos = check_ids_have_videos(test, 'video_filename', sample_submission,

@@ -15,6 +15,7 @@ from custom_modules.utils.validation import duplicated, list_some
 from custom_modules.utils.video import find_videos
 
 from . import launch
+from .cv import action_source, cv_stages, ensemble_run_weights, weights_input
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageRecord
 from .steps import (
@@ -24,7 +25,9 @@ from .steps import (
     listed_classes,
     run_dir,
     train_step,
+    tta_oof_step,
     val_dump,
+    val_tta_outputs,
 )
 
 VAL_METRICS = {'recognizer': ('acc/top1', 'acc/mean1'), 'detector': ('coco/bbox_mAP', )}
@@ -75,9 +78,11 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: ActionPaths) -> None:
     # The frame records change only when a video is (re-)extracted.
     inputs = [p.train_csv, p.sample_submission, m.path, *p.rawframes.glob('*/meta.json')]
     inputs += [f for f in (p.boxes_csv, p.classes_file, p.det_classes_file) if f]
-    outputs = [p.lists / 'split.json', p.lists / 'test.txt']
+    outputs = [p.lists / 'split.json', p.lists / 'test.txt', p.lists / 'train_ids.txt']
     if p.has_boxes:
         outputs.append(p.lists / 'det_test.json')
+        folds = m.get('preprocess', {}).get('folds', 5)  # the detector's out-of-fold frames
+        outputs += [p.lists / f'det_oof_fold{k}.json' for k in range(folds)]
     pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs, outputs=outputs)
 
 
@@ -181,6 +186,7 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
 
     p = ActionPaths(m)
     prepare_data(m, pipe, p)
+    validated: list[tuple[Run, int]] = []
     for fold in m.folds:
         for run in active_runs(m, p):
             wd = run_dir(m, run, fold)
@@ -201,7 +207,16 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
                 return {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
 
             pipe.stage(f'validate {run.name} fold{fold}', do_validate,
-                       inputs=[wd / 'done.json'], outputs=[wd / 'confusion_matrix.png'])
+                       inputs=[wd / 'done.json'],
+                       outputs=[wd / 'confusion_matrix.png', *val_tta_outputs(m, run, fold)])
+            validated.append((run, fold))
+    # oof.csv per recognizer, oof_ensemble.csv, cv_report, ensemble_weights.json
+    cv_stages(m, pipe, list({r.name: r for r, _ in validated}.values()), action_source(p))
+    tta_oof_step(m, pipe, validated, lambda: len(p.classes()))
+    # Last: needs the OOF ensemble (oof_ensemble.csv) and the detector of every fold.
+    from .rules_oof import rules_on_oof
+    rules_on_oof(m, pipe, p, gpus, lambda run, fold: wiring(run, p, fold),
+                 no_detections_reason(p, m.get('rules_detector')))
 
 
 def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
@@ -234,21 +249,24 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
 
     def do_ensemble() -> dict:
         preds = [load_predictions(dump) for _, dump in files]
-        weights = run_file_weights([(run.name, run.weight) for run, _ in files])
+        run_weights = ensemble_run_weights(m, recognizers)  # fitted on OOF, or the manifest's
+        weights = run_file_weights([(run.name, run_weights[run.name]) for run, _ in files])
         names = [str(dump) for _, dump in files]
         ids, probs = ensemble(preds, weights=weights, names=names)
         save_predictions(ensembled, ids, probs, classes=classes, sources=names, weights=weights)
         save_top1_csv(ensembled.with_suffix('.csv'), ids, probs, classes)
         return {'models': len(preds), 'mean_top1_prob': float(np.max(probs, 1).mean())}
 
-    pipe.stage('ensemble', do_ensemble, inputs=[d for _, d in files], outputs=[ensembled])
+    pipe.stage('ensemble', do_ensemble, inputs=[d for _, d in files] + weights_input(m),
+               outputs=[ensembled])
 
     submission = m.work_dir / 'submission.csv'
     detector = m.get('rules_detector')
     det_dump = dumps[detector][0] if detector in dumps else None
     det_classes = p.det_classes() if det_dump else None
     # Without detections the rules that need them are off, each with a line (and a summary row).
-    active, off = split_rules(m.get('postprocess_rules', []), classes, det_classes,
+    from .rules_oof import rules_for_submission  # the values chosen on OOF, if any
+    active, off = split_rules(rules_for_submission(m), classes, det_classes,
                               has_detections=det_dump is not None,
                               reason=no_detections_reason(p, detector))
     for number, text, reason in off:

@@ -21,6 +21,7 @@ from typing import Any
 from custom_modules.utils.errors import InputError
 from custom_modules.utils.video import find_videos
 
+from .cv import fold_cv_stage
 from .manifest import Manifest, Run
 from .stages import Pipeline, touch_marker
 from .steps import (
@@ -134,6 +135,9 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
             train_step(m, pipe, run, fold, gpus, wiring(p, fold),
                        inputs=[p.lists / f'train_fold{fold}.txt'],
                        metrics=lambda wd=wd: best_metrics(wd))
+    # each fold's best-checkpoint validation scores, their mean and std (no OOF table here)
+    fold_cv_stage(m, pipe, m.runs, lambda run, fold: best_metrics(run_dir(m, run, fold)),
+                  [run_dir(m, r, f) / 'done.json' for r in m.runs for f in m.folds], 'crash/auc')
 
 
 def annotate_requested(m: Manifest) -> bool:

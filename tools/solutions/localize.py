@@ -18,6 +18,7 @@ from typing import Any
 from custom_modules.utils.errors import InputError
 
 from . import launch
+from .cv import fold_cv_stage
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
 from .steps import infer_runs, listed_classes, run_dir, train_step, val_dump
@@ -59,11 +60,14 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
 
     def prep() -> dict:
         from custom_modules.data_prep.localize_lists import prepare_localize
+        from custom_modules.utils.image_check import decode_cache_for
 
         table = prepare_localize(p.train_dir, p.lists, classes=p.classes_file,
                                  folds=settings.get('folds', 5), seed=settings.get('seed', 0),
                                  test_dir=p.test_dir,
-                                 clip_boxes=settings.get('clip_boxes', False))
+                                 clip_boxes=settings.get('clip_boxes', False),
+                                 decode=settings.get('decode', True),
+                                 decode_cache=decode_cache_for(p.root))
         return {'images': len(table.table), 'classes': len(table.classes)}
 
     inputs = [m.path, p.train_dir, p.test_dir, *p.train_dir.iterdir(), *p.test_dir.iterdir()]
@@ -147,6 +151,14 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
                        lambda run=run, wd=wd, fold=fold: validate(m, run, p, wd, fold, gpus, k),
                        inputs=[done], outputs=[wd / 'metrics.json', wd / f'top{k}_best.png',
                                                wd / f'top{k}_worst.png'])
+    fold_cv_stage(m, pipe, m.runs, lambda run, fold: fold_scores(run_dir(m, run, fold)),
+                  [run_dir(m, r, f) / 'metrics.json' for r in m.runs for f in m.folds], 'mIoU')
+
+
+def fold_scores(wd: Path) -> dict[str, float]:
+    """A validated fold's scores (its metrics.json less the fold number and image count)."""
+    data = json.loads((wd / 'metrics.json').read_text()) if (wd / 'metrics.json').is_file() else {}
+    return {k: v for k, v in data.items() if k not in ('fold', 'images')}
 
 
 def write_csv(path: Path, preds, classes: list[str]) -> None:

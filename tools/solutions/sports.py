@@ -22,9 +22,18 @@ from custom_modules.utils.errors import InputError
 from custom_modules.utils.validation import read_lines
 
 from . import launch
+from .cv import cv_stages, ensemble_run_weights, sports_source, weights_input
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_runs, listed_classes, run_dir, train_step, val_dump
+from .steps import (
+    infer_runs,
+    listed_classes,
+    run_dir,
+    train_step,
+    tta_oof_step,
+    val_dump,
+    val_tta_outputs,
+)
 
 VAL_METRICS = ('cls/accuracy', 'cls/macro_f1', 'cls/baseline_accuracy')
 KINDS = ('classifier', )
@@ -79,17 +88,24 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
     if p.train_folder:
         inputs += [d for d in p.train_folder.iterdir() if d.is_dir()]
     pipe.stage('preprocess lists', lambda: preprocess(m, p), inputs=inputs,
-               outputs=[p.lists / 'split.json', p.lists / 'test.txt'])
+               outputs=[p.lists / 'split.json', p.lists / 'test.txt', p.lists / 'train_ids.txt'])
 
 
 def list_options(m: Manifest, p: SportsPaths) -> dict[str, Any]:
-    """The arguments of ``prepare_images`` for this dataset (the preflight checks the same)."""
+    """The arguments of ``prepare_images`` for this dataset (the preflight checks the same).
+
+    Every image is fully decoded (in parallel, cached by path, size and mtime in the user's
+    podium cache) unless ``preprocess=dict(decode=False)``.
+    """
+    from custom_modules.utils.image_check import decode_cache_for
+
     settings = m.get('preprocess', {})
     return dict(
         train_csv=p.train_csv, image_dir=None if p.train_folder else p.train_images,
         folder=p.train_folder, classes=p.classes_file, valid_size=p.valid_size,
         folds=p.num_folds, seed=settings.get('seed', 0), test_csv=p.test_csv,
-        test_dir=p.test_images, decode=settings.get('decode', False))
+        test_dir=p.test_images, decode=settings.get('decode', True),
+        decode_cache=decode_cache_for(p.root))
 
 
 def preprocess(m: Manifest, p: SportsPaths) -> dict:
@@ -174,13 +190,16 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
                 return write_report(wd, dump, classes, train_list)
 
             pipe.stage(f'validate {run.name} fold{fold}', do_validate,
-                       inputs=[done], outputs=[wd / 'confusion_matrix.png', wd / 'val_report.txt'],
+                       inputs=[done], outputs=[wd / 'confusion_matrix.png', wd / 'val_report.txt',
+                                               *val_tta_outputs(m, run, fold)],
                        metrics=lambda wd=wd: report_metrics(wd / 'val_report.json'))
             reports.append((run, fold, wd))
 
     summary = m.work_dir / 'validation_report.txt'
     pipe.stage('validation report', lambda: write_summary(summary, reports),
                inputs=[wd / 'val_report.json' for _, _, wd in reports], outputs=[summary])
+    cv_stages(m, pipe, m.runs, sports_source(p))  # oof.csv per run, cv_report, fitted weights
+    tta_oof_step(m, pipe, [(run, fold) for run, fold, _ in reports], lambda: len(p.classes()))
 
 
 def report_metrics(path: Path) -> dict[str, float]:
@@ -260,7 +279,8 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
     def do_submission() -> dict:
         ids, by_path = test_ids_by_path(p)
         preds = [load_test_dump(dump, by_path) for _, dump in dumps]
-        weights = run_file_weights([(run.name, run.weight) for run, _ in dumps])
+        run_weights = ensemble_run_weights(m, m.runs)  # fitted on OOF, or the manifest's
+        weights = run_file_weights([(run.name, run_weights[run.name]) for run, _ in dumps])
         got_ids, probs = ensemble(preds, weights=weights, names=[str(d) for _, d in dumps])
         missing = set(ids) - set(got_ids)
         if missing or len(got_ids) != len(ids):
@@ -279,6 +299,7 @@ def inference_all(m: Manifest, gpus: int, pipe: Pipeline) -> Path:
         return metrics
 
     pipe.stage('ensemble + submission', do_submission,
-               inputs=[d for _, d in dumps] + [p.lists / 'test_ids.txt', m.path],
+               inputs=[d for _, d in dumps] + [p.lists / 'test_ids.txt', m.path,
+                                               *weights_input(m)],
                outputs=[submission, ensembled])
     return submission

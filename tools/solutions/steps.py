@@ -9,8 +9,8 @@ from typing import Any
 
 from custom_modules.utils.errors import InputError
 
-from . import launch
-from .manifest import REPO_ROOT, Manifest, Run
+from . import fingerprint, launch
+from .manifest import REPO_ROOT, Manifest, Run, tta_of
 from .stages import Pipeline, touch_marker
 
 
@@ -53,37 +53,57 @@ def train_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     ``wiring`` holds the flow's data options (lists, roots, classes); the run's pretrained
     weights, the manifest's ``sync_bn`` and then the run's own ``cfg_options`` go on top, so
     the manifest has the last word. The manifest's ``amp`` (or the run's) adds ``--amp``.
-    An interrupted run (no marker yet) resumes from its last checkpoint unless ``--force``.
+    An interrupted run (no marker yet) resumes from its last checkpoint when its fingerprint
+    (lists, classes, config, weights, seed: tools/solutions/fingerprint.py) is unchanged; one
+    whose inputs changed, or ``--force``, trains from scratch with the previous outputs moved
+    aside (``--resume-anyway`` resumes it instead).
     Returns the marker, which later stages take as their input.
     """
     from custom_modules.visualization import plot_training_curves
 
     wd = run_dir(m, run, fold)
     done = wd / 'done.json'
+    name = f'train {run.name} fold{fold}'
+    stage_inputs = [run.config, *inputs, m.path]
 
-    def arguments() -> dict[str, Any]:
-        """launch.train's arguments, decided when the stage runs (or is planned)."""
+    def arguments() -> tuple[dict[str, Any], dict[str, str], fingerprint.ResumeDecision]:
+        """launch.train's arguments, the run's fingerprint and whether it resumes, decided
+        when the stage runs (or is planned)."""
         sync_bn = {'sync_bn': 'torch'} if m.sync_bn else {}
-        return dict(config=run.config, work_dir=wd, gpus=gpus,
-                    options={**wiring, **pretrained_options(m, run), **sync_bn,
-                             **run.cfg_options},
-                    resume=not pipe.force and not done.exists(),  # continue an interrupted run
-                    auto_scale_lr=m.get('auto_scale_lr', False), seed=m.seed,
-                    deterministic=m.deterministic, amp=m.amp if run.amp is None else run.amp)
+        kwargs = dict(config=run.config, work_dir=wd, gpus=gpus,
+                      options={**wiring, **pretrained_options(m, run), **sync_bn,
+                               **run.cfg_options},
+                      auto_scale_lr=m.get('auto_scale_lr', False), seed=m.seed,
+                      deterministic=m.deterministic, amp=m.amp if run.amp is None else run.amp)
+        parts = fingerprint.run_fingerprint(run.config, kwargs['options'], inputs, {
+            k: kwargs[k] for k in ('seed', 'deterministic', 'amp', 'auto_scale_lr')})
+        decision = fingerprint.decide(wd, parts, pipe.force, m.resume_anyway)
+        return {**kwargs, 'resume': decision.resume}, parts, decision
 
     def do_train() -> dict:
-        kwargs = arguments()
+        kwargs, parts, decision = arguments()
+        if decision.note:
+            print(f'[podium] {name}: {decision.note}', flush=True)
+        if decision.action == 'keep':  # up to date from now on; later stages keep theirs
+            fingerprint.date_after(done, stage_inputs)
+            return {}
+        if decision.action == 'restart':
+            moved = fingerprint.move_aside(wd)
+            print(f'[podium] {name}: previous outputs moved to {moved}', flush=True)
         done.unlink(missing_ok=True)
+        fingerprint.write_fingerprint(wd, parts, decision.note)
         launch.train(log_file=wd / 'podium_train.log', **kwargs)
         plot_training_curves(wd, wd / 'curves.png')
         touch_marker(done, json.dumps({'checkpoint': str(launch.final_checkpoint(wd))}))
         return {}
 
     def plan() -> list[str]:
-        return [launch.shell_line(launch.train_command(**arguments())), f'-> {done}']
+        kwargs, _, decision = arguments()
+        return [*([decision.note] if decision.note else []),
+                launch.shell_line(launch.train_command(**kwargs)), f'-> {done}']
 
-    pipe.stage(f'train {run.name} fold{fold}', do_train,
-               inputs=[run.config, *inputs, m.path], outputs=[done], metrics=metrics,
+    pipe.stage(name, do_train,
+               inputs=stage_inputs, outputs=[done], metrics=metrics,
                plan=plan)
     return done
 
@@ -159,8 +179,8 @@ def infer_step(m: Manifest, pipe: Pipeline, run: Run, fold: int, gpus: int,
     wd = run_dir(m, run, fold)
     options = {**wiring, **run.cfg_options}
     ckpt = checkpoint_for(m, run, fold)
-    trust = trust_args(m, ckpt)
-    dump = wd / 'test_preds.pkl'
+    trust = [*trust_args(m, ckpt), *tta_args(m, run)]
+    dump = wd / ('test_preds_tta.pkl' if tta_of(m, run) else 'test_preds.pkl')
     pipe.stage(f'infer {run.name} fold{fold}',
                stamped(lambda: launch.test(run.config, ckpt, wd, gpus, options, dump,
                                            wd / 'podium_test.log', trust), wd, ckpt),
@@ -188,9 +208,55 @@ def val_dump(m: Manifest, run: Run, fold: int, gpus: int, wiring: Mapping[str, A
     wd = run_dir(m, run, fold)
     dump = wd / 'val_preds.pkl'
     ckpt = checkpoint_for(m, run, fold)
-    launch.test(run.config, ckpt, wd, gpus, {**wiring, **run.cfg_options, **val_split}, dump,
-                wd / 'podium_val.log', trust_args(m, ckpt))
+    options = {**wiring, **run.cfg_options, **val_split}
+    launch.test(run.config, ckpt, wd, gpus, options, dump, wd / 'podium_val.log',
+                trust_args(m, ckpt))
+    if tta_of(m, run):  # the same split with TTA, for tta_oof.json (plain dump kept as is)
+        launch.test(run.config, ckpt, wd, gpus, options, wd / 'val_preds_tta.pkl',
+                    wd / 'podium_val_tta.log', [*trust_args(m, ckpt), '--tta'])
     return dump
+
+
+def tta_args(m: Manifest, run: Run) -> list[str]:
+    """``--tta`` for tools/test.py when the manifest (or the run) asks for TTA."""
+    return ['--tta'] if tta_of(m, run) else []
+
+
+def val_tta_outputs(m: Manifest, run: Run, fold: int) -> list[Path]:
+    """What :func:`val_dump` adds with TTA on (an output of the validate stages, so that
+    switching TTA on validates again)."""
+    return [run_dir(m, run, fold) / 'val_preds_tta.pkl'] if tta_of(m, run) else []
+
+
+def tta_oof_step(m: Manifest, pipe: Pipeline, validated: Sequence[tuple[Run, int]],
+                 num_classes: Callable[[], int]) -> Path | None:
+    """Stage ``tta oof``: accuracy and log loss of each TTA run's validation folds without
+    and with TTA, pooled (``<work_dir>/tta_oof.json`` + ``.txt``); None when no run has TTA."""
+    pairs: dict[str, dict[int, tuple[Path, Path]]] = {}
+    for run, fold in validated:
+        if tta_of(m, run):
+            wd = run_dir(m, run, fold)
+            pairs.setdefault(run.name, {})[fold] = (wd / 'val_preds.pkl', wd / 'val_preds_tta.pkl')
+    if not pairs:
+        return None
+    out = m.work_dir / 'tta_oof.json'
+
+    def do_tta_oof() -> dict:
+        from custom_modules.evaluation.tta_effect import format_tta_effect, tta_effect
+        from custom_modules.utils.atomic import atomic_write_json, atomic_write_text
+
+        effects = {name: tta_effect(folds, num_classes()) for name, folds in pairs.items()}
+        text = format_tta_effect(effects)
+        atomic_write_json(out, effects)
+        atomic_write_text(out.with_suffix('.txt'), text + '\n')
+        print(text, flush=True)
+        return {f'{name}_delta': e['delta'] for name, e in effects.items()}
+
+    pipe.stage('tta oof', do_tta_oof, outputs=[out],
+               inputs=[d for folds in pairs.values() for both in folds.values() for d in both],
+               plan=lambda: [f'TTA on for {", ".join(pairs)}: validation folds also dumped '
+                             f'with --tta (val_preds_tta.pkl) -> {out}'])
+    return out
 
 
 def demo_generator(m: Manifest):
@@ -206,12 +272,24 @@ def demo_data_pending(m: Manifest) -> bool:
         m.data_root, m.get('demo_seed', 0)) is not None
 
 
+def demo_data_refusal(m: Manifest, force: bool = False) -> str | None:
+    """What the ``generate demo data`` stage would refuse with (a folder the user changed, or
+    one the generator did not make), so that ``--dry-run`` says it too; None: it would run."""
+    if not m.get('demo_data'):
+        return None
+    return demo_generator(m).FOLDER.check(m.data_root, m.get('demo_seed', 0), force=force)
+
+
 def generate_demo_data(m: Manifest, pipe: Pipeline) -> None:
-    """Stage ``generate demo data`` of a demo manifest: idempotent, seconds, before preflight."""
+    """Stage ``generate demo data`` of a demo manifest: idempotent, seconds, before preflight.
+
+    A data folder changed since the generator made it is refused (exit 2) unless ``--force``
+    (``pipe.force``), which rewrites the generator's own files and keeps every other file.
+    """
     if m.get('demo_data'):
         generate = demo_generator(m).generate
-        pipe.stage('generate demo data',
-                   lambda: {'generated': int(generate(m.data_root, m.get('demo_seed', 0)))})
+        pipe.stage('generate demo data', lambda: {'generated': int(
+            generate(m.data_root, m.get('demo_seed', 0), force=pipe.force))})
 
 
 def listed_classes(m: Manifest, path: Path, key: str = 'classes') -> list[str]:

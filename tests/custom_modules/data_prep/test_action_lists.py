@@ -244,3 +244,19 @@ def test_action_a_class_too_rare_for_the_folds_stops_the_lists(action_data, writ
     assert "at line(s) [6]; did you mean 'fall_down'?" in text
     assert "typo.csv:11: class 'new_class' has 1 sample(s)" in text
     assert files_in(out) == []
+
+
+def test_a_train_label_missing_from_the_classes_file_names_the_likely_typo(tmp_path, write_csv):
+    from custom_modules.data_prep.action_lists import read_train_csv
+    from custom_modules.utils.validation import Problems
+
+    classes = tmp_path / 'classes.txt'
+    classes.write_text('move_down\nmove_left\nmove_right\nmove_up\n')
+    train = write_csv(tmp_path / 'train.csv', ['video_filename', 'class'], [
+        ['a.mp4', 'move_up'], ['b.mp4', 'move_lft'], ['c.mp4', 'zebra']])
+    problems = Problems()
+    read_train_csv(train, classes, problems)
+    assert [(p.line, p.message) for p in problems.items] == [
+        (3, "class 'move_lft' is not in the class list; did you mean 'move_left'? "
+            '(a likely typo)'),
+        (4, "class 'zebra' is not in the class list")]

@@ -6,6 +6,7 @@ from custom_modules.data_prep.folds import (
     grouped_folds,
     holdout,
     likely_typo,
+    not_in_class_list,
     report_rare_classes,
     stratified_folds,
 )
@@ -69,3 +70,12 @@ def test_rare_classes_of_a_folder_layout_name_their_files():
         "d/b/1.png: class 'b' has 1 sample(s), fewer than the 2 folds (stratified k-fold cannot "
         "put it in every fold), at ['d/b/1.png']; fix the label, add samples or use fewer folds "
         "(manifest preprocess.folds)"]
+
+
+def test_a_label_missing_from_a_given_class_list_names_the_likely_typo():
+    listed = ['move_down', 'move_left', 'move_right', 'move_up']
+    assert not_in_class_list('move_dwon', listed) == (
+        "class 'move_dwon' is not in the class list; did you mean 'move_down'? (a likely typo)")
+    assert not_in_class_list('Cat', ['cat', 'dog'], 'label').endswith("did you mean 'cat'? "
+                                                                       '(a likely typo)')
+    assert not_in_class_list('zebra', listed) == "class 'zebra' is not in the class list"

@@ -149,3 +149,15 @@ def test_a_class_too_rare_for_the_folds_is_named_with_its_rows(image_data, write
     with pytest.raises(DataError, match=r"c/0\.png: class 'c' has 1 sample"):
         prepare_images(tmp_path / 'out', folder=tmp_path / 'folder', folds=2)
     prepare_images(tmp_path / 'out', folder=tmp_path / 'folder', valid_size=0.5)  # no folds
+
+
+def test_a_label_missing_from_the_classes_file_names_the_likely_typo(image_data, write_csv):
+    d = image_data
+    classes = d['tmp'] / 'classes.txt'
+    classes.write_text('cat\ndog\nemu\n')
+    csv = write_csv(d['tmp'] / 'typo.csv', ['image_id', 'label'], [
+        ['im00', 'cat'], ['im01', 'Dog'], ['im02', 'emu']])
+    with pytest.raises(DataError, match=r"typo\.csv:3: label 'Dog' is not in the class list; "
+                       r"did you mean 'dog'\?"):
+        prepare_images(d['tmp'] / 'out', train_csv=csv, image_dir=d['dir'], classes=classes,
+                       valid_size=0.5, decode=False, check_only=True)

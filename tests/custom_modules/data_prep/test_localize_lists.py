@@ -55,6 +55,10 @@ def test_check_only_writes_nothing_and_gives_the_classes(tmp_path, write_image):
     (data / '3.txt').write_text('z 1 1 20 20\n')
     with pytest.raises(DataError, match=r"3\.txt:1: class 'z' is not in the class list"):
         prepare_localize(data, out, classes=['x', 'y'], folds=2, check_only=True)
+    (data / '3.txt').write_text('X 1 1 20 20\n')
+    with pytest.raises(DataError, match=r"3\.txt:1: class 'X' is not in the class list; did "
+                       r"you mean 'x'\? \(a likely typo\)"):
+        prepare_localize(data, out, classes=['x', 'y'], folds=2, check_only=True)
     assert not out.exists()
 
 

@@ -26,7 +26,8 @@ def test_action_manifest_pins_the_origin_rules():
     demo = load_manifest('demo', env={})  # the demo replaces the list, it does not merge it
     assert demo.get('postprocess_rules') == [
         dict(type='detector_count', det_class='box', min_score=0.7, min_count=8,
-             when_pred_in=['move_left', 'move_right', 'move_up'], then='move_down')]
+             when_pred_in=['move_left', 'move_right', 'move_up'], then='move_down',
+             grid=dict(min_count=[4, 8, 16], min_score=[0.5, 0.7, 0.9]))]
 
 
 def test_demo_inherits_action_and_overrides():
@@ -106,4 +107,23 @@ def test_amp_and_sync_bn_flags_of_the_manifest_and_its_runs(tmp_path):
     assert (m.amp, m.sync_bn) == (False, False)
     path = write_manifest(tmp_path, "sync_bn = 'torch'")
     with pytest.raises(ManifestError, match="sync_bn must be True or False, got 'torch'"):
+        load_manifest(str(path), env={})
+
+
+def test_folds_all_means_every_fold_of_the_split(tmp_path):
+    assert load_manifest('demo', env={'FOLDS': 'all'}).folds == [0, 1, 2, 3]
+    assert load_manifest('sports_demo', env={'FOLDS': 'ALL'}).folds == [0, 1, 2, 3]
+    m = load_manifest(str(write_manifest(tmp_path, "folds = 'all'\npreprocess = dict(folds=3)")),
+                      env={})
+    assert m.folds == [0, 1, 2]
+    holdout = write_manifest(tmp_path, "folds = 'all'\npreprocess = dict(valid_size=0.2)")
+    assert load_manifest(str(holdout), env={}).folds == [0]
+
+
+def test_ensemble_weights_mode(tmp_path):
+    assert load_manifest(str(write_manifest(tmp_path, '')), env={}).ensemble_weights == 'manifest'
+    m = load_manifest(str(write_manifest(tmp_path, "ensemble = dict(weights='oof')")), env={})
+    assert m.ensemble_weights == 'oof'
+    path = write_manifest(tmp_path, "ensemble = dict(weights='best')")
+    with pytest.raises(ManifestError, match=r"ensemble must be dict\(weights='oof'\)"):
         load_manifest(str(path), env={})

@@ -139,3 +139,27 @@ def test_inference_preflight_names_every_untrained_run_and_bad_input(pristine, t
         assert f'{run} fold0 is not trained' in out
     assert 'sample_submission.csv: empty file (0 bytes)' in out
     assert '--checkpoints DIR' in out  # the other way to give the models
+
+
+def test_dry_run_shows_the_demo_generators_refusal(pristine, tmp_path, monkeypatch, capsys):
+    """Demo data the user changed: the dry run says what the real run would refuse with."""
+    data = tmp_path / 'data'
+    shutil.copytree(pristine['sports_demo'], data)
+    (data / 'train.csv').write_text('image_id,label\n')
+    before = {f: (data / f).read_bytes() for f in files_in(data)}
+    monkeypatch.setenv('DATA_ROOT', str(data))
+    monkeypatch.setenv('WORK_DIR', str(tmp_path / 'work'))
+    code = main(['train', '--solution', 'sports_demo', '--gpus', '1', '--dry-run'])
+    out = capsys.readouterr()
+    out = out.out + out.err
+    assert code == 2, out[-3000:]
+    assert 'preflight found 1 problem' in out
+    assert "was changed since make_sports_demo.py made it: 1 changed ['train.csv']" in out
+    assert 'generated into' not in out  # no longer "the first stage generates it"
+    assert {f: (data / f).read_bytes() for f in files_in(data)} == before  # a dry run: untouched
+    from tools.solutions.manifest import load_manifest
+    from tools.solutions.preflight import preflight
+
+    m = load_manifest('sports_demo', env={'DATA_ROOT': str(data), 'WORK_DIR': str(tmp_path)})
+    notes = preflight(m, 'train', 1, force=True)  # --force regenerates the generator's files
+    assert any(f'demo data is generated into {data}' in n for n in notes)

@@ -30,7 +30,7 @@ def stub_runner(tmp_path, monkeypatch):
     manifest = _Manifest(tmp_path)
     make_data_root(manifest.data_root)
     monkeypatch.setattr(run_solution, 'load_manifest', lambda name: manifest)
-    monkeypatch.setattr(run_solution, 'preflight', lambda m, mode, gpus: [])
+    monkeypatch.setattr(run_solution, 'preflight', lambda m, mode, gpus, **kw: [])
     monkeypatch.setattr(run_solution, 'generate_demo_data', lambda m, pipe: None)
 
     def use(flow):

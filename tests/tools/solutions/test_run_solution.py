@@ -97,7 +97,7 @@ def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, 
 
     monkeypatch.setattr(run_solution, 'load_manifest', lambda name: _ManifestStub())
     monkeypatch.setattr(run_solution, 'flow_functions', lambda m: (flow, flow))
-    monkeypatch.setattr(run_solution, 'preflight', lambda m, mode, gpus: [])
+    monkeypatch.setattr(run_solution, 'preflight', lambda m, mode, gpus, **kw: [])
     monkeypatch.chdir(tmp_path)  # the run's log goes to work/logs/
     assert run_solution.main(['train', '--solution', 'stub']) == status
     out = capsys.readouterr()

@@ -48,8 +48,18 @@ def test_sports_demo_end_to_end(sports_demo_run):
     assert matrix.sum(axis=1).tolist() == report['support'] and matrix.to_numpy().sum() == 26
     assert np.trace(matrix.to_numpy()) / 26 == pytest.approx(val_acc, abs=1e-4)
     summary = (tmp_path / 'work' / 'validation_report.txt').read_text().splitlines()
+    tiny_row = next(line for line in summary if line.startswith('tiny '))
     assert re.match(rf'tiny\s+0\s+{report["accuracy"]:.4f}\s+{report["baseline_accuracy"]:.4f}'
-                    rf'\s+{report["macro_f1"]:.4f}\s', summary[-1]), summary
+                    rf'\s+{report["macro_f1"]:.4f}\s', tiny_row), summary
+    assert summary[-1].startswith('tiny_narrow ')  # the second run, for the ensemble
+    # fold 0 only: a partial CV report, the manifest's weights (the fitted ones need every fold)
+    cv = json.loads((tmp_path / 'work' / 'cv_report.json').read_text())
+    assert cv['complete'] is False and cv['note'].startswith('partial: folds [0] of 0..3')
+    assert cv['runs']['tiny']['folds']['0']['accuracy'] == pytest.approx(val_acc, abs=1e-4)
+    weights = json.loads((tmp_path / 'work' / 'ensemble_weights.json').read_text())
+    assert weights['method'] == 'manifest' and weights['weights'] == {'tiny': 0.5,
+                                                                       'tiny_narrow': 0.5}
+    assert "ensemble: the manifest's run weights (partial: folds [0]" in infer.stdout
 
     submission = tmp_path / 'work' / 'submission.csv'
     assert infer.stdout.strip().splitlines()[-1] == str(submission)
@@ -136,13 +146,14 @@ def test_same_files_give_the_same_submission(sports_demo_run, tmp_path):
     work = run_root / 'work'
     own = (work / 'submission.csv').read_bytes()
     own_probs = np.load(work / 'ensemble.npz')['probs']
-    ckpt = launch.final_checkpoint(work / 'tiny' / 'fold0')
     per_fold, per_run = tmp_path / 'per_fold', tmp_path / 'per_run'
-    (per_fold / 'tiny').mkdir(parents=True)
-    shutil.copy2(ckpt, per_fold / 'tiny' / 'fold0.pth')
     per_run.mkdir()
-    torch.save({'state_dict': torch.load(ckpt, weights_only=False)['state_dict']},
-               per_run / 'tiny.pth')
+    for run in ('tiny', 'tiny_narrow'):
+        ckpt = launch.final_checkpoint(work / run / 'fold0')
+        (per_fold / run).mkdir(parents=True)
+        shutil.copy2(ckpt, per_fold / run / 'fold0.pth')
+        torch.save({'state_dict': torch.load(ckpt, weights_only=False)['state_dict']},
+                   per_run / f'{run}.pth')
     other = {**env, 'WORK_DIR': str(tmp_path / 'other')}
 
     def infer(env: dict, folder: Path, *extra: str) -> None:

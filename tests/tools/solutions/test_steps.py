@@ -185,3 +185,35 @@ def test_demo_data_is_pending_until_generated(tmp_path):
     assert [r.metrics for r in pipe.records] == [{'generated': 1}, {'generated': 0}]
     steps.generate_demo_data(bare_manifest(tmp_path / 'user'), pipe)
     assert len(pipe.records) == 2  # no stage without demo_data
+
+
+def test_demo_data_changed_by_the_user_is_refused_unless_forced(tmp_path):
+    from custom_modules.demo_data.synthetic_folder import ChangedFolder
+
+    m = bare_manifest(tmp_path, flow='sports', demo_data=True)
+    steps.generate_demo_data(m, Pipeline())
+    (m.data_root / 'train.csv').write_text('image_id,label\n')
+    (m.data_root / 'my_notes.txt').write_text('mine')
+    with pytest.raises(ChangedFolder, match='my_notes.txt'):
+        steps.generate_demo_data(m, Pipeline())
+    assert (m.data_root / 'train.csv').read_text() == 'image_id,label\n'
+    forced = Pipeline(force=True)  # --force / FORCE=1 reaches the generator
+    steps.generate_demo_data(m, forced)
+    assert forced.records[0].metrics == {'generated': 1}
+    assert (m.data_root / 'train.csv').read_text().count('\n') > 1
+    assert (m.data_root / 'my_notes.txt').read_text() == 'mine'
+
+
+def test_demo_data_refusal_is_known_before_the_stage_runs(tmp_path):
+    m = bare_manifest(tmp_path, flow='sports', demo_data=True)
+    assert steps.demo_data_refusal(m) is None  # absent: it will be generated
+    assert steps.demo_data_refusal(bare_manifest(tmp_path / 'user')) is None  # no demo data
+    steps.generate_demo_data(m, Pipeline())
+    assert steps.demo_data_refusal(m) is None  # complete: left alone
+    (m.data_root / 'my_notes.txt').write_text('mine')
+    assert steps.demo_data_refusal(m) is None  # a file added alone: still complete, kept
+    (m.data_root / 'train.csv').write_text('image_id,label\n')
+    refusal = steps.demo_data_refusal(m)
+    assert "1 changed ['train.csv']" in refusal and 'my_notes.txt' in refusal
+    assert '--force' in refusal
+    assert steps.demo_data_refusal(m, force=True) is None  # --force regenerates its own files
