@@ -28,6 +28,7 @@ import numpy as np
 
 from custom_modules.utils.atomic import atomic_write_json, move_into_place
 from custom_modules.utils.video import BadVideo, frame_array, i420_to_bgr
+from custom_modules.utils.workdir_lock import pid_alive
 
 from .frame_records import (
     PARTIAL_DIR,
@@ -41,16 +42,6 @@ from .frame_records import (
 )
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_partials(root: Path) -> int:
     """Deletes temp folders left by runs that died (their pid is gone); returns how many."""
     partial_root = root / PARTIAL_DIR
@@ -60,7 +51,7 @@ def clean_stale_partials(root: Path) -> int:
     for entry in partial_root.iterdir():
         parts = entry.name.rsplit('.', 2)
         pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-        if pid is None or (pid != os.getpid() and not _pid_alive(pid)):
+        if pid is None or (pid != os.getpid() and not pid_alive(pid)):
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
