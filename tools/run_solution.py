@@ -163,8 +163,7 @@ def run(argv: list[str] | None = None) -> int:
                   flush=True)
         try:
             with runner_trust_hint(args.mode):
-                if not args.dry_run:
-                    generate_demo_data(manifest, pipe)
+                generate_demo_data(manifest, pipe)  # a dry run only plans it
                 preflight(manifest, args.mode, args.gpus, force=args.force)
                 flow = train if args.mode == 'train' else inference
                 result = flow(manifest, args.gpus, pipe)

@@ -29,6 +29,7 @@ from .steps import (
     checkpoint_stamp,
     extract_options,
     extraction_plan,
+    inputs_to_check,
     run_dir,
     stamped,
     train_step,
@@ -63,7 +64,7 @@ class CrashPaths:
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: CrashPaths) -> None:
     """Train frame extraction (resumable), then the frame lists."""
-    for required in (p.train_videos, p.train_labels, p.test_videos):
+    for required in inputs_to_check(m, (p.train_videos, p.train_labels, p.test_videos)):
         if not required.exists():
             raise InputError(f'{m.name}: missing {required} (data contract: '
                              f'docs/solutions/crash.md); set DATA_ROOT to your data folder')

@@ -128,16 +128,39 @@ def final_checkpoint(work_dir: Path) -> Path:
     raise InputError(f'no checkpoint in {work_dir}: train this run first (bash train.sh)')
 
 
-def best_val_metrics(work_dir: Path, keys: Sequence[str]) -> dict[str, float]:
-    """The best value of each validation metric in the run's ``vis_data/scalars.json`` files."""
-    best: dict[str, float] = {}
+def best_val_metrics(work_dir: Path, keys: Sequence[str],
+                     by: str | None = None) -> dict[str, float]:
+    """Validation metrics in the run's ``vis_data/scalars.json`` files: with ``by`` (the
+    metric the best checkpoint is kept by), those of the first validation with the highest
+    ``by``, the best checkpoint's scores; without it, the best value of each metric on its own
+    (from different epochs, possibly)."""
+    rows = []
     for scalars in sorted(work_dir.glob('*/vis_data/scalars.json')):
         for line in scalars.read_text().splitlines():
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            for key in keys:
-                if key in row:
-                    best[key] = max(best.get(key, float('-inf')), float(row[key]))
+            if isinstance(row, dict) and any(key in row for key in keys):
+                rows.append(row)
+    if by is not None and any(by in row for row in rows):
+        top = max((row for row in rows if by in row), key=lambda row: float(row[by]))
+        return {key: float(top[key]) for key in keys if key in top}  # max(): the first best
+    best: dict[str, float] = {}
+    for row in rows:
+        for key in keys:
+            if key in row:
+                best[key] = max(best.get(key, float('-inf')), float(row[key]))
     return best
+
+
+def save_best_metric(config: Path, cfg_options: Mapping[str, Any] | None = None) -> str | None:
+    """The metric a config's CheckpointHook keeps its best checkpoint by (``save_best``, after
+    ``cfg_options``); None without one, or for ``'auto'`` or several."""
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(str(config))
+    if cfg_options:
+        cfg.merge_from_dict(dict(cfg_options))
+    best = (cfg.get('default_hooks') or {}).get('checkpoint', {}).get('save_best')
+    return best if isinstance(best, str) and best != 'auto' else None

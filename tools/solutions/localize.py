@@ -21,7 +21,15 @@ from . import launch
 from .cv import fold_cv_stage
 from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
-from .steps import infer_runs, listed_classes, run_dir, train_step, val_dump
+from .steps import (
+    data_generated_first,
+    infer_runs,
+    inputs_to_check,
+    listed_classes,
+    run_dir,
+    train_step,
+    val_dump,
+)
 
 VAL_METRICS = ('loc/mIoU', 'loc/accuracy', 'loc/IoU@0.5', 'loc/IoU@0.75')
 BOX = ['xmin', 'ymin', 'xmax', 'ymax']
@@ -52,7 +60,7 @@ class LocalizePaths:
 
 def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
     """The folds table and the test list."""
-    for required in (p.train_dir, p.test_dir):
+    for required in inputs_to_check(m, (p.train_dir, p.test_dir)):
         if not required.is_dir():
             raise InputError(f'{m.name}: missing {required} (data contract: '
                              f'docs/solutions/localize.md); set DATA_ROOT to your data folder')
@@ -70,7 +78,9 @@ def prepare_data(m: Manifest, pipe: Pipeline, p: LocalizePaths) -> None:
                                  decode_cache=decode_cache_for(p.root))
         return {'images': len(table.table), 'classes': len(table.classes)}
 
-    inputs = [m.path, p.train_dir, p.test_dir, *p.train_dir.iterdir(), *p.test_dir.iterdir()]
+    inputs = [m.path, p.train_dir, p.test_dir]
+    if not data_generated_first(m):  # a dry run before the demo data exists: no folders yet
+        inputs += [*p.train_dir.iterdir(), *p.test_dir.iterdir()]
     inputs += [p.classes_file] if p.classes_file else []
     pipe.stage('prepare folds', prep, inputs=inputs,
                outputs=[p.annotations, p.test_csv, p.classes_txt])
@@ -146,7 +156,9 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
             wd = run_dir(m, run, fold)
             done = train_step(m, pipe, run, fold, gpus, wiring(run, p, fold),
                               inputs=[p.annotations],
-                              metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
+                              metrics=lambda wd=wd, run=run: launch.best_val_metrics(
+                                  wd, VAL_METRICS,  # the scores of the best checkpoint's epoch
+                                  launch.save_best_metric(run.config, run.cfg_options)))
             pipe.stage(f'validate {run.name} fold{fold}',
                        lambda run=run, wd=wd, fold=fold: validate(m, run, p, wd, fold, gpus, k),
                        inputs=[done], outputs=[wd / 'metrics.json', wd / f'top{k}_best.png',

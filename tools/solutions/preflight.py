@@ -21,7 +21,7 @@ from custom_modules.utils.errors import PodiumError
 from custom_modules.utils.validation import DataError, Problems
 
 from .manifest import Manifest, Run
-from .steps import demo_data_pending, demo_data_refusal, extract_options
+from .steps import demo_data_pending, demo_data_refusal, demo_plan_facts, extract_options
 
 T = TypeVar('T')
 
@@ -243,6 +243,7 @@ def preflight(m: Manifest, mode: str, gpus: int, force: bool = False) -> list[st
             c.problems.add(m.data_root, None, refusal)
         c.note(f'demo data is generated into {m.data_root} by the first stage; its contract is '
                'checked then')
+        m.facts.update(demo_plan_facts(m))  # the plan: the generator's classes, no data read
     else:
         FLOW_CHECKS[m.flow](c)
     if c.problems:

@@ -27,6 +27,7 @@ from .manifest import Manifest, Run
 from .stages import Pipeline, StageFailed
 from .steps import (
     infer_runs,
+    inputs_to_check,
     listed_classes,
     run_dir,
     train_step,
@@ -75,7 +76,7 @@ class SportsPaths:
 def prepare_data(m: Manifest, pipe: Pipeline, p: SportsPaths) -> None:
     """The lists (checked images; nothing half-written)."""
     required = [p.train_folder] if p.train_folder else [p.train_csv, p.train_images]
-    for path in (*required, p.test_csv, p.test_images):
+    for path in inputs_to_check(m, (*required, p.test_csv, p.test_images)):
         if not path.exists():
             raise InputError(f'{m.name}: missing {path} (data contract: '
                              f'docs/solutions/sports.md); set DATA_ROOT to your data folder')
@@ -179,7 +180,9 @@ def train_all(m: Manifest, gpus: int, pipe: Pipeline) -> None:
             wd = run_dir(m, run, fold)
             train_list, val_list = (p.lists / name for name in p.split_lists(run, fold))
             done = train_step(m, pipe, run, fold, gpus, wiring(run, p, fold), inputs=[train_list],
-                              metrics=lambda wd=wd: launch.best_val_metrics(wd, VAL_METRICS))
+                              metrics=lambda wd=wd, run=run: launch.best_val_metrics(
+                                  wd, VAL_METRICS,  # the scores of the best checkpoint's epoch
+                                  launch.save_best_metric(run.config, run.cfg_options)))
 
             def do_validate(run=run, wd=wd, fold=fold, val_list=val_list,
                             train_list=train_list) -> dict:

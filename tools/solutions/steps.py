@@ -272,6 +272,29 @@ def demo_data_pending(m: Manifest) -> bool:
         m.data_root, m.get('demo_seed', 0)) is not None
 
 
+def demo_plan_facts(m: Manifest) -> dict[str, Any]:
+    """What a dry run plans with while the demo data is still to be generated: the generator's
+    own class lists (``CLASSES``, ``BOX_CLASSES``) and ``data_generated_first``."""
+    gen = demo_generator(m)
+    facts: dict[str, Any] = {'data_generated_first': True}
+    for key, name in (('classes', 'CLASSES'), ('det_classes', 'BOX_CLASSES')):
+        if hasattr(gen, name):
+            facts[key] = list(getattr(gen, name))
+    return facts
+
+
+def data_generated_first(m: Manifest) -> bool:
+    """A dry run of a demo manifest whose data the first stage would generate: the flows plan
+    their stages without reading the data (the preflight set it, :func:`demo_plan_facts`)."""
+    return bool(m.facts.get('data_generated_first'))
+
+
+def inputs_to_check(m: Manifest, paths: Sequence[Path]) -> Sequence[Path]:
+    """The data paths a flow requires before it plans; none while the demo data is still to
+    be generated (a dry run: the generator writes them first)."""
+    return () if data_generated_first(m) else paths
+
+
 def demo_data_refusal(m: Manifest, force: bool = False) -> str | None:
     """What the ``generate demo data`` stage would refuse with (a folder the user changed, or
     one the generator did not make), so that ``--dry-run`` says it too; None: it would run."""
@@ -287,9 +310,17 @@ def generate_demo_data(m: Manifest, pipe: Pipeline) -> None:
     (``pipe.force``), which rewrites the generator's own files and keeps every other file.
     """
     if m.get('demo_data'):
-        generate = demo_generator(m).generate
+        gen, seed = demo_generator(m), m.get('demo_seed', 0)
+
+        def plan() -> list[str]:
+            reason = gen.stale_reason(m.data_root, seed)
+            classes = getattr(gen, 'CLASSES', None)
+            return [f'synthetic data (seed {seed}) into {m.data_root}, before the stages below: '
+                    + (f'generated ({reason})' if reason else 'complete, nothing to regenerate')
+                    + (f'; classes: {", ".join(classes)}' if classes else '')]
+
         pipe.stage('generate demo data', lambda: {'generated': int(
-            generate(m.data_root, m.get('demo_seed', 0), force=pipe.force))})
+            gen.generate(m.data_root, seed, force=pipe.force))}, plan=plan)
 
 
 def listed_classes(m: Manifest, path: Path, key: str = 'classes') -> list[str]:
@@ -297,8 +328,11 @@ def listed_classes(m: Manifest, path: Path, key: str = 'classes') -> list[str]:
     preflight read from the data (``m.facts[key]``)."""
     from custom_modules.utils.validation import read_lines
 
-    if path.is_file() or key not in m.facts:
+    if path.is_file():
         return read_lines(path)
+    if key not in m.facts:
+        raise InputError(f'{path} does not exist yet: the preprocessing stage writes it '
+                         '(run without --dry-run, or with FORCE=1 to redo that stage)')
     return list(m.facts[key] or [])
 
 
@@ -313,6 +347,8 @@ def extraction_plan(m: Manifest, videos: Sequence[Path], rawframes: Path) -> lis
     """What ``extract frames`` would do: how many videos are new and where their frames go."""
     from custom_modules.data_prep.frame_records import completed_record
 
+    if data_generated_first(m):
+        return [f'every video of the generated demo data, into {rawframes}']
     options = extract_options(m)
     done = sum(completed_record(rawframes / v.stem, v, options) is not None for v in videos)
     return [f'{len(videos) - done} of {len(videos)} video(s) to extract into {rawframes} '

@@ -11,6 +11,7 @@ from tools.solutions.launch import (
     best_val_metrics,
     cfg_options_args,
     final_checkpoint,
+    save_best_metric,
     tool_command,
     train_command,
 )
@@ -64,3 +65,27 @@ def test_best_val_metrics_across_resumed_runs(tmp_path):
         scalars.write_text('\n'.join(json.dumps({'acc/top1': v, 'step': i})
                                      for i, v in enumerate(values)) + '\n{"loss": 1.0}\n')
     assert best_val_metrics(tmp_path, ['acc/top1', 'coco/bbox_mAP']) == {'acc/top1': 0.7}
+
+
+def test_best_val_metrics_by_the_checkpoint_metric_come_from_one_epoch(tmp_path):
+    """sports_demo's tiny fold3: best accuracy 0.77 at epoch 8, best macro F1 0.72 at epoch 15
+    (acc 0.73 there), the best checkpoint kept by macro F1: its epoch's scores, not a mix."""
+    rows = [{'cls/accuracy': 0.77, 'cls/macro_f1': 0.63, 'step': 8},
+            {'cls/accuracy': 0.73, 'cls/macro_f1': 0.72, 'step': 15},
+            {'cls/accuracy': 0.69, 'cls/macro_f1': 0.72, 'step': 16}]  # a tie: the first kept
+    scalars = tmp_path / '20260101_000000' / 'vis_data' / 'scalars.json'
+    scalars.parent.mkdir(parents=True)
+    scalars.write_text('\n'.join(json.dumps(r) for r in rows) + '\n{"loss": 1.0}\n')
+    keys = ['cls/accuracy', 'cls/macro_f1']
+    assert best_val_metrics(tmp_path, keys) == {'cls/accuracy': 0.77, 'cls/macro_f1': 0.72}
+    assert best_val_metrics(tmp_path, keys, by='cls/macro_f1') == {
+        'cls/accuracy': 0.73, 'cls/macro_f1': 0.72}
+    assert best_val_metrics(tmp_path, keys, by='coco/bbox_mAP') == best_val_metrics(tmp_path, keys)
+
+
+def test_save_best_metric_of_a_config_and_its_options(repo_root):
+    config = repo_root / 'configs/sports/tinyconvnet_1xb16-cos-30e_sports-demo-64px.py'
+    assert save_best_metric(config) == 'cls/macro_f1'
+    assert save_best_metric(config, {'default_hooks.checkpoint.save_best': 'auto'}) is None
+    assert save_best_metric(config, {'default_hooks.checkpoint.save_best': 'cls/accuracy'}) == \
+        'cls/accuracy'

@@ -104,3 +104,23 @@ def test_any_podium_error_in_a_stage_is_one_message(error, status, monkeypatch, 
     assert '[podium] error: ' in out.err and 'Traceback' not in out.err
     assert str(exc) in out.err
     assert 'a stage' in out.out and 'failed' in out.out  # the stage table still shows
+
+
+@pytest.mark.slow  # 11-14 s each on 2 busy cores (a subprocess importing the stack)
+@pytest.mark.parametrize('demo', ['demo', 'sports_demo', 'crash_demo', 'localize_demo'])
+def test_dry_run_of_a_demo_plans_before_its_data_exists(demo, tmp_path):
+    """``train.sh 1 <demo> --dry-run`` on a fresh DATA_ROOT: the plan generates the data first,
+    then lists every stage with the generator's classes; nothing is written but the run's log."""
+    from tests.conftest import REPO_ROOT, run_cli
+
+    data, work = tmp_path / 'fresh', tmp_path / 'work'
+    env = {'DATA_ROOT': str(data), 'WORK_DIR': str(work), 'FORCE': '0', 'FOLDS': '0'}
+    out = run_cli(['bash', str(REPO_ROOT / 'train.sh'), '1', demo, '--dry-run'], env=env)
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert 'generate demo data: will run' in out.stdout
+    assert f'into {data}, before the stages below: generated' in out.stdout
+    assert 'nothing was run' in out.stdout and 'Traceback' not in out.stdout
+    assert 'train tiny fold0: will run' in out.stdout or 'train tsm1 fold0: will run' in out.stdout
+    assert not data.exists()
+    written = [p.relative_to(work).as_posix() for p in work.rglob('*') if p.is_file()]
+    assert len(written) == 1 and written[0].startswith('logs/train-dry-run-'), written

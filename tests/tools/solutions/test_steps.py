@@ -147,8 +147,22 @@ def test_listed_classes_come_from_the_preflight_until_the_list_exists(tmp_path):
     assert steps.listed_classes(m, listed, 'det_classes') == []
     listed.write_text('x\n\ny\n')
     assert steps.listed_classes(m, listed) == ['x', 'y']  # the written list wins
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InputError, match='absent.txt does not exist yet: the preprocessing'):
         steps.listed_classes(bare_manifest(tmp_path), tmp_path / 'absent.txt')
+
+
+def test_a_dry_run_before_the_demo_data_plans_with_the_generators_classes(tmp_path):
+    from custom_modules.demo_data import action_demo
+
+    m = bare_manifest(tmp_path, flow='action', demo_data=True)
+    assert not steps.data_generated_first(m)
+    assert steps.inputs_to_check(m, [tmp_path / 'train.csv']) == [tmp_path / 'train.csv']
+    m.facts.update(steps.demo_plan_facts(m))  # what the preflight does for pending demo data
+    assert steps.data_generated_first(m) and steps.inputs_to_check(m, [tmp_path]) == ()
+    assert steps.listed_classes(m, tmp_path / 'lists/classes.txt') == list(action_demo.CLASSES)
+    assert steps.listed_classes(m, tmp_path / 'x.txt', 'det_classes') == ['ball', 'box']
+    assert steps.extraction_plan(m, [], tmp_path / 'rawframes') == [
+        f'every video of the generated demo data, into {tmp_path / "rawframes"}']
 
 
 def test_extraction_plan_counts_the_videos_still_to_extract(tmp_path):

@@ -15,7 +15,7 @@ import custom_modules  # noqa: F401  (registration)
 from custom_modules.engine.hooks import ProgressiveUnfreezeHook
 from custom_modules.engine.hooks.progressive_unfreeze import pretrained_source
 from custom_modules.models.backbones import TinyConvNet
-from tests.custom_modules.models.heads.real_boxes import real_box_batch
+from tests.custom_modules.models.heads.real_boxes import real_box_batch, train_localizer
 
 REPO = Path(__file__).resolve().parents[4]
 TINY = REPO / 'configs/localize/tinyconvnet-bboxreg_1xb16-cos-40e_localize-demo-letterbox-64px.py'
@@ -123,20 +123,8 @@ def unfreeze_losses(tmp_path, hook_class=ProgressiveUnfreezeHook, **hook_kwargs)
 
     def train(model, data, iterations, hook=None, runner=None) -> list[float]:
         optimizer = torch.optim.AdamW([p for p in model.parameters()], lr=lr)
-        model.train()
-        losses = []
-        for it in range(iterations):
-            if hook:
-                runner.iter = it
-                hook.before_train_iter(runner, it)
-            out = model(data['inputs'], data['data_samples'], mode='loss')
-            optimizer.zero_grad()
-            (out['loss_cls'] + out['loss_bbox']).backward()
-            optimizer.step()
-            if hook:
-                hook.after_train_iter(runner, it)
-            losses.append((out['loss_cls'] + out['loss_bbox']).item())
-        return losses
+        return [(out['loss_cls'] + out['loss_bbox']).item()
+                for out in train_localizer(model, data, optimizer, iterations, hook, runner)]
 
     def batch(model, seed):
         images, samples = real_box_batch(24, size=64, seed=seed)

@@ -50,3 +50,24 @@ def real_box_batch(n: int, size: int = 64, seed: int = 0
         sample.set_field(box, 'gt_bbox')
         samples.append(sample)
     return torch.stack(images), samples
+
+
+def train_localizer(model, data: dict, optimizer, iterations: int, hook=None, runner=None
+                    ) -> list[dict[str, torch.Tensor]]:
+    """``iterations`` steps of a localize model on one preprocessed batch (``data``), a hook
+    called around each as the runner would (``runner.iter`` set, ``before_train_iter``, loss,
+    backward of class + box loss, step, ``after_train_iter``); each step's losses, detached."""
+    model.train()
+    losses = []
+    for it in range(iterations):
+        if hook is not None:
+            runner.iter = it
+            hook.before_train_iter(runner, it)
+        out = model(data['inputs'], data['data_samples'], mode='loss')
+        optimizer.zero_grad()
+        (out['loss_cls'] + out['loss_bbox']).backward()
+        optimizer.step()
+        if hook is not None:
+            hook.after_train_iter(runner, it)
+        losses.append({k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()})
+    return losses

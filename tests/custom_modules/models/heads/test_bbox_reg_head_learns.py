@@ -18,7 +18,7 @@ from mmpretrain.registry import MODELS
 import custom_modules  # noqa: F401  (registration)
 from custom_modules.engine import hooks
 
-from .real_boxes import real_box_batch
+from .real_boxes import real_box_batch, train_localizer
 
 REPO = Path(__file__).resolve().parents[4]
 TINY = REPO / 'configs/localize/tinyconvnet-bboxreg_1xb16-cos-40e_localize-demo-letterbox-64px.py'
@@ -43,18 +43,8 @@ def train_like_the_demo(iterations: int = 25, unfreeze_hook=None) -> list[float]
     data = model.data_preprocessor({'inputs': list(images), 'data_samples': samples}, True)
     hook.before_train(runner)
     hook.before_train_epoch(runner)
-    model.train()
-    losses = []
-    for it in range(iterations):
-        runner.iter = it
-        hook.before_train_iter(runner, it)
-        out = model(data['inputs'], data['data_samples'], mode='loss')
-        optimizer.zero_grad()
-        (out['loss_cls'] + out['loss_bbox']).backward()
-        optimizer.step()
-        hook.after_train_iter(runner, it)
-        losses.append(out['loss_cls'].item())
-    return losses
+    return [out['loss_cls'].item()
+            for out in train_localizer(model, data, optimizer, iterations, hook, runner)]
 
 
 def test_class_loss_falls_well_below_chance_within_a_few_dozen_iterations():
