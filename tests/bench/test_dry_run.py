@@ -16,11 +16,12 @@ def test_small_set_is_sports_shaped_and_passes_the_dry_run(tmp_path):
     from custom_modules.demo_data.sports_demo import generate
 
     generate(tmp_path / 'demo')
-    bench.make_set(tmp_path / 'set', tmp_path / 'demo', 30)
+    # 60: every class at least 4 times, as the manifest's 4 folds need.
+    bench.make_set(tmp_path / 'set', tmp_path / 'demo', 60)
     with open(tmp_path / 'set' / 'train.csv', newline='') as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 30 and len(list((tmp_path / 'set' / 'train').iterdir())) == 30
-    assert len(list((tmp_path / 'set' / 'test').iterdir())) == 3
+    assert len(rows) == 60 and len(list((tmp_path / 'set' / 'train').iterdir())) == 60
+    assert len(list((tmp_path / 'set' / 'test').iterdir())) == 6
     manifest = tmp_path / 'user.py'
     manifest.write_text(f"_base_ = {str(REPO_ROOT / 'configs/solutions/sports_demo.py')!r}\n"
                         'demo_data = False\n')
